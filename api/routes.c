@@ -1,0 +1,14 @@
+/* routes.c: every route table bdgd serves, one per resource file. To add a
+ * resource: write api/<resource>.c ending in its table, and list it here. */
+#include <stddef.h>
+
+#include "route.h"
+
+extern const struct route system_routes[];
+extern const struct route unit_routes[];
+
+const struct route *const route_tables[] = {
+	system_routes,
+	unit_routes,
+	NULL,
+};

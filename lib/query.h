@@ -1,0 +1,28 @@
+/* query.h: the shapes of statement every resource runs, written once:
+ * a list page, one document with its version, and the 404-or-412 answer
+ * when a conditional write touched no row. */
+#ifndef BDG_QUERY_H
+#define BDG_QUERY_H
+
+#include "ctx.h"
+
+/* A list statement returns one row: (items JSON array text, next key text
+ * or NULL). *items is malloc'd; next gets "" when there is no next page. */
+int query_list(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,
+	       char **items, char *next, size_t nextlen);
+
+/* A statement returning (doc JSON text, version) in one row. No row: err
+ * 404. *doc is malloc'd. version may be NULL. */
+int query_doc(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,
+	      char **doc, long long *version);
+
+/* After a conditional write touched nothing: run probe (returning the
+ * current version of a resource the caller can reach, or no row) and set
+ * err to 404 (not there or out of reach) or 412 (stale If-Match). */
+int query_missed(struct bdg_ctx *c, const struct db_stmt *probe, const char *const *params);
+
+/* Run a statement for its effect; returns the number of rows it touched
+ * (or returned), -1 with err set. */
+long query_run(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params);
+
+#endif

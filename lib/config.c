@@ -120,13 +120,19 @@ int config_set(struct bdg_config *c, const char *name, const char *value,
 	return -1;
 }
 
-/* 1 when the PEM public key is an elliptic-curve key. */
+/* 1 when the PEM key (public, else private) is an elliptic-curve key. */
 static int pem_is_ec(const char *pem)
 {
 	BIO *bio = BIO_new_mem_buf(pem, -1);
 	EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-	int ec = k && EVP_PKEY_base_id(k) == EVP_PKEY_EC;
+	int ec;
 
+	if (!k && bio) {
+		BIO_free(bio);
+		bio = BIO_new_mem_buf(pem, -1);
+		k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	}
+	ec = k && EVP_PKEY_base_id(k) == EVP_PKEY_EC;
 	EVP_PKEY_free(k);
 	BIO_free(bio);
 	return ec;
@@ -172,9 +178,10 @@ int config_check(struct bdg_config *c, int need_auth, char *errbuf, size_t errle
 	    load_pem(c->jwt_private_key, sizeof c->jwt_private_key, "BDG_JWT_PRIVATE_KEY", errbuf, errlen) < 0)
 		return -1;
 	if (!c->jwt_alg[0]) {
-		if (c->jwt_public_key[0])
+		if (c->jwt_public_key[0] || c->jwt_private_key[0])
 			snprintf(c->jwt_alg, sizeof c->jwt_alg, "%s",
-				 pem_is_ec(c->jwt_public_key) ? "ES256" : "RS256");
+				 pem_is_ec(c->jwt_public_key[0] ? c->jwt_public_key : c->jwt_private_key)
+				 ? "ES256" : "RS256");
 		else
 			snprintf(c->jwt_alg, sizeof c->jwt_alg, "HS256");
 	}

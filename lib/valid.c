@@ -39,6 +39,33 @@ int valid_date(const char *s)
 	return d <= days[m - 1] + (m == 2 && leap);
 }
 
+int valid_timestamp(const char *s)
+{
+	char date[11];
+	const char *t = s + 10;
+	int i;
+
+	if (strlen(s) < 10)
+		return 0;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (!valid_date(date))
+		return 0;
+	if (!*t)
+		return 1;
+	if ((*t != 'T' && *t != ' ') || strlen(t) < 6)
+		return 0;
+	for (i = 1; i <= 5; i++)
+		if (i == 3 ? t[i] != ':' : !isdigit((unsigned char)t[i]))
+			return 0;
+	if (atoi(t + 1) > 23 || atoi(t + 4) > 59)
+		return 0;
+	for (t += 6; *t; t++)
+		if (!(isdigit((unsigned char)*t) || *t == ':' || *t == '.' || *t == 'Z' || *t == '+' || *t == '-'))
+			return 0;
+	return 1;
+}
+
 int valid_period(const char *s, char *kind)
 {
 	size_t n = strlen(s);

@@ -49,6 +49,8 @@ int valid_object(const json_t *obj, const struct vfield *spec, const char *path,
 
 /* 1 when s is a valid ISO calendar date. */
 int valid_date(const char *s);
+/* 1 when s is a date, or a date and time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]". */
+int valid_timestamp(const char *s);
 /* 1 when s is a valid period; *kind gets 'Y', 'H', 'Q' or 'M'. */
 int valid_period(const char *s, char *kind);
 /* 1 when s matches the code format. */

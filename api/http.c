@@ -20,6 +20,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "buf.h"
 #include "idem.h"
 #include "page.h"
 #include "ratelimit.h"
@@ -117,11 +118,75 @@ int resp_empty(struct req *r)
 	return 0;
 }
 
+/* One page of an export: every item as a CSV row or an NDJSON line. */
+static int export_page(struct req *r, char *items, const char *next_key)
+{
+	json_t *arr = json_loads(items, 0, NULL), *item, *v;
+	struct buf b = {0};
+	const char *key;
+	size_t i;
+	int c;
+
+	free(items);
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return bdg_fail(&r->ctx.err, 500, "internal", "The list could not be exported.");
+	}
+	snprintf(r->export_next, sizeof r->export_next, "%s", next_key ? next_key : "");
+	json_array_foreach(arr, i, item) {
+		if (r->export_mode == EXPORT_NDJSON) {
+			char *line = json_dumps(item, JSON_COMPACT);
+			buf_puts(&b, line);
+			buf_add(&b, "\n", 1);
+			free(line);
+			continue;
+		}
+		if (!r->export_cols) {
+			r->export_ncols = (int)json_object_size(item);
+			r->export_cols = calloc((size_t)r->export_ncols + 1, sizeof *r->export_cols);
+			c = 0;
+			buf_puts(&b, "\xEF\xBB\xBF");
+			json_object_foreach(item, key, v) {
+				if (r->export_cols && c < r->export_ncols)
+					r->export_cols[c] = strdup(key);
+				buf_puts(&b, c++ ? "," : "");
+				buf_csv(&b, key, ',');
+			}
+			buf_puts(&b, "\r\n");
+		}
+		for (c = 0; r->export_cols && c < r->export_ncols; c++) {
+			v = r->export_cols[c] ? json_object_get(item, r->export_cols[c]) : NULL;
+			if (c)
+				buf_add(&b, ",", 1);
+			if (json_is_string(v)) {
+				buf_csv(&b, json_string_value(v), ',');
+			} else if (v && !json_is_null(v)) {
+				char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+				buf_csv(&b, t, ',');
+				free(t);
+			}
+		}
+		buf_puts(&b, "\r\n");
+	}
+	r->export_rows += (int)json_array_size(arr);
+	json_decref(arr);
+	free(r->out);
+	r->out_len = b.len;
+	r->out = buf_take(&b);
+	r->status = 200;
+	return r->out ? 0 : bdg_fail(&r->ctx.err, 500, "internal", "Out of memory.");
+}
+
 int resp_list(struct req *r, char *items, const char *next_key)
 {
 	char cursor[420];
-	size_t n = strlen(items) + sizeof cursor + 32;
-	char *out = malloc(n);
+	size_t n;
+	char *out;
+
+	if (r->export_mode)
+		return export_page(r, items, next_key);
+	n = strlen(items) + sizeof cursor + 32;
+	out = malloc(n);
 
 	if (!out) {
 		free(items);
@@ -442,6 +507,81 @@ static int parse_if_match(struct req *r)
 	return 0;
 }
 
+/* Set (or add) a query parameter, for the pages of an export. */
+static int set_query(struct req *r, const char *name, const char *value)
+{
+	int i;
+
+	for (i = 0; i < r->nquery; i++) {
+		if (strcmp(r->query[i].name, name) == 0) {
+			free(r->query[i].value);
+			r->query[i].value = strdup(value);
+			return r->query[i].value ? 0 : -1;
+		}
+	}
+	if (r->nquery >= REQ_MAX_QUERY)
+		return -1;
+	r->query[r->nquery].name = strdup(name);
+	r->query[r->nquery].value = strdup(value);
+	r->nquery++;
+	return 0;
+}
+
+/* The export mode Accept asks for on a list route, or 0. */
+static int export_mode(struct req *r)
+{
+	if (!(r->route->flags & RF_LIST) || strcmp(r->method, "GET") != 0 || !r->accept)
+		return 0;
+	if (strstr(r->accept, "application/x-ndjson"))
+		return EXPORT_NDJSON;
+	if (strstr(r->accept, "text/csv"))
+		return EXPORT_CSV;
+	return 0;
+}
+
+/* Stream every page of a list. The first page runs before anything is
+ * sent, so that its errors are still a problem response; a later failure
+ * cuts the chunked stream short (the client sees an incomplete body). */
+static int run_export(struct req *r)
+{
+	char cursor[420];
+	int page = 0;
+
+	if (set_query(r, "limit", "500") < 0)
+		return bdg_fail(&r->ctx.err, 400, "bad_request", "Too many query parameters.");
+	for (;;) {
+		if (r->route->handler(r) < 0) {
+			if (page == 0)
+				return -1;
+			fprintf(stderr, "{\"level\":\"error\",\"msg\":\"export cut short\",\"request_id\":\"%s\"}\n",
+				r->ctx.request_id);
+			r->status = -200;
+			return 0;
+		}
+		if (page++ == 0) {
+			snprintf(r->extra_headers + strlen(r->extra_headers),
+				 sizeof r->extra_headers - strlen(r->extra_headers), "Content-Disposition: %s\r\n",
+				 r->export_mode == EXPORT_CSV ? "attachment; filename=\"export.csv\"" : "inline");
+			resp_stream_begin(r, 200, r->export_mode == EXPORT_CSV ? "text/csv; charset=utf-8"
+					  : "application/x-ndjson");
+		}
+		r->status = -200;
+		if (resp_stream_write(r, r->out, r->out_len) < 0)
+			return 0;
+		free(r->out);
+		r->out = NULL;
+		r->out_len = 0;
+		ctx_release(&r->ctx);
+		if (!r->export_next[0])
+			break;
+		page_cursor(r->export_next, cursor, sizeof cursor);
+		if (set_query(r, "after", cursor) < 0)
+			break;
+	}
+	resp_stream_end(r);
+	return 0;
+}
+
 /* Runs the handler, inside an idempotent transaction when the route and
  * the request ask for one. */
 static int run_handler(struct req *r)
@@ -738,7 +878,8 @@ int http_dispatch(struct mg_connection *mc, void *data)
 	if (s->read_pool != s->pool && strcmp(r->method, "GET") == 0)
 		r->ctx.pool = s->read_pool;
 	r->status = 200;
-	if (run_handler(r) < 0)
+	r->export_mode = export_mode(r);
+	if (r->export_mode ? run_export(r) < 0 : run_handler(r) < 0)
 		goto problem;
 	ctx_release(&r->ctx);
 	send_response(r, cors);
@@ -758,6 +899,9 @@ done:
 		free(r->query[i].name);
 		free(r->query[i].value);
 	}
+	for (i = 0; r->export_cols && i < r->export_ncols; i++)
+		free(r->export_cols[i]);
+	free(r->export_cols);
 	json_decref(r->body);
 	free(r->body_raw);
 	free(r->out);

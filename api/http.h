@@ -15,6 +15,9 @@
 #include "route.h"
 
 struct mg_connection;
+
+#define EXPORT_CSV 1
+#define EXPORT_NDJSON 2
 struct server;
 
 #define REQ_MAX_PARAMS 4
@@ -44,6 +47,13 @@ struct req {
 	long long if_match;              /* version from If-Match, -1 when absent */
 	int if_match_any;                /* If-Match: * */
 	struct bdg_ctx ctx;
+
+	/* export of a list (RF_LIST with Accept: text/csv | application/x-ndjson) */
+	int export_mode;                 /* 0, EXPORT_CSV or EXPORT_NDJSON */
+	int export_rows;                 /* items written so far */
+	char export_next[256];           /* next key of the page just written */
+	char **export_cols;              /* CSV columns, from the first item */
+	int export_ncols;
 
 	/* the response */
 	int status;

@@ -13,7 +13,11 @@
  * The dispatcher (api/http.c) matches method and path (404, 405 with
  * Allow), verifies the JWT and the role (401, 403), the content type (415),
  * reads the body under the cap (413), decodes JSON (400), requires If-Match
- * (428) and replays Idempotency-Key, and only then calls the handler. */
+ * (428) and replays Idempotency-Key, and only then calls the handler.
+ * For an RF_LIST route asked for `Accept: text/csv` or
+ * `application/x-ndjson`, it calls the handler once per page (500 items,
+ * following `next`) and streams every item, so an export of any size is
+ * held in memory one page at a time. */
 #ifndef BDG_ROUTE_H
 #define BDG_ROUTE_H
 
@@ -26,6 +30,8 @@ struct req;
 #define RF_CSV_BODY      0x10   /* text/csv accepted as the body */
 #define RF_BULK          0x20   /* the larger bulk body cap applies */
 #define RF_RAW           0x40   /* the handler writes the response itself (streaming) */
+#define RF_LIST          0x80   /* a list (resp_list): also exported whole as CSV or
+                                 * NDJSON when Accept asks, page by page */
 
 struct route {
 	const char *method;

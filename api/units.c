@@ -100,13 +100,13 @@ static int units_merge(struct req *r)
 }
 
 const struct route unit_routes[] = {
-	{"GET", "/units", units_list, ROLE_VIEWER, 0, "limit,after,under,parent,kind,q,active_on"},
+	{"GET", "/units", units_list, ROLE_VIEWER, RF_LIST, "limit,after,under,parent,kind,q,active_on"},
 	{"POST", "/units", units_create, ROLE_ADMIN, RF_BODY | RF_IDEMPOTENT, NULL},
 	{"GET", "/units/{code}", units_get, ROLE_VIEWER, 0, NULL},
 	{"PUT", "/units/{code}", units_put, ROLE_ADMIN, RF_BODY | RF_IF_MATCH, NULL},
 	{"PATCH", "/units/{code}", units_patch, ROLE_ADMIN, RF_BODY | RF_IF_MATCH, NULL},
 	{"DELETE", "/units/{code}", units_delete, ROLE_ADMIN, RF_IF_MATCH, NULL},
-	{"GET", "/units/{code}/children", units_children, ROLE_VIEWER, 0, "limit,after"},
+	{"GET", "/units/{code}/children", units_children, ROLE_VIEWER, RF_LIST, "limit,after"},
 	{"GET", "/units/{code}/ancestors", units_ancestors, ROLE_VIEWER, 0, NULL},
 	{"POST", "/units/{code}/merge", units_merge, ROLE_ADMIN, RF_BODY | RF_IDEMPOTENT, NULL},
 	{NULL, NULL, NULL, 0, 0, NULL},

@@ -7,10 +7,12 @@
 extern const struct route system_routes[];
 extern const struct route unit_routes[];
 extern const struct route change_routes[];
+extern const struct route bulk_routes[];
 
 const struct route *const route_tables[] = {
 	system_routes,
 	unit_routes,
 	change_routes,
+	bulk_routes,
 	NULL,
 };

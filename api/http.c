@@ -272,7 +272,8 @@ static const struct route *match_route(struct server *s, struct req *r, char *al
 		for (rt = *t; rt->method; rt++) {
 			if (!path_match(rt->path, r->path, NULL))
 				continue;
-			if (strcmp(rt->method, r->method) == 0) {
+			if (strcmp(rt->method, r->method) == 0 ||
+			    (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
 				path_match(rt->path, r->path, r);
 				found = rt;
 			}
@@ -578,6 +579,8 @@ static int run_export(struct req *r)
 		if (set_query(r, "after", cursor) < 0)
 			break;
 	}
+	if (r->export_mode == EXPORT_CSV && r->export_rows == 0)
+		resp_stream_write(r, "\xEF\xBB\xBF", 3);
 	resp_stream_end(r);
 	return 0;
 }
@@ -619,6 +622,13 @@ static int run_handler(struct req *r)
 	if (rc == 0) {
 		ctx_rollback(&r->ctx);
 		resp_json(r, st.status, st.body);
+		if (st.body) {
+			json_t *doc = json_loads(st.body, 0, NULL);
+			json_t *v = json_object_get(doc, "version");
+			if (json_is_integer(v))
+				r->etag = json_integer_value(v);
+			json_decref(doc);
+		}
 		snprintf(r->location, sizeof r->location, "%s", st.location ? st.location : "");
 		free(st.location);
 		snprintf(r->extra_headers + strlen(r->extra_headers),
@@ -671,13 +681,33 @@ static void send_response(struct req *r, const char *cors)
 		mg_write(r->mc, r->out, r->out_len);
 }
 
+/* The request path as a URI reference: unreserved bytes and '/' kept,
+ * everything else percent-encoded. */
+static void uri_encode(char *out, size_t outlen, const char *prefix, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = (size_t)snprintf(out, outlen, "%s", prefix);
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)path; *p && o + 4 < outlen; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p)) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+}
+
 /* application/problem+json (RFC 9457) from r->ctx.err. */
 static void send_problem(struct req *r, const char *cors)
 {
 	struct bdg_err *e = &r->ctx.err;
 	json_t *p = json_object();
 	json_t *errs;
-	char type[96];
+	char type[96], instance[1600];
 	int i;
 
 	if (e->status < 400 || e->status > 599)
@@ -687,7 +717,8 @@ static void send_problem(struct req *r, const char *cors)
 	json_object_set_new(p, "title", json_string(bdg_status_title(e->status)));
 	json_object_set_new(p, "status", json_integer(e->status));
 	json_object_set_new(p, "detail", json_string(e->detail[0] ? e->detail : bdg_status_title(e->status)));
-	json_object_set_new(p, "instance", json_string(r->path[0] ? r->path : "/"));
+	uri_encode(instance, sizeof instance, r->route || r->api ? API_PREFIX : "", r->path[0] ? r->path : "/");
+	json_object_set_new(p, "instance", json_string(instance));
 	json_object_set_new(p, "request_id", json_string(r->ctx.request_id));
 	if (e->nfields > 0) {
 		errs = json_array();
@@ -830,6 +861,7 @@ int http_dispatch(struct mg_connection *mc, void *data)
 		send_response(r, "");
 		goto done;
 	}
+	r->api = 1;
 	snprintf(r->path, sizeof r->path, "%.500s", uri + sizeof API_PREFIX - 1);
 	if (!r->path[0])
 		snprintf(r->path, sizeof r->path, "/");
@@ -868,7 +900,7 @@ int http_dispatch(struct mg_connection *mc, void *data)
 	}
 	r->content_type = mg_get_header(mc, "Content-Type");
 	r->accept = mg_get_header(mc, "Accept");
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "DELETE") != 0) {
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 && strcmp(r->method, "DELETE") != 0) {
 		if (read_body(r, (r->route->flags & RF_BULK) ? s->cfg->bulk_body_max : s->cfg->body_max) < 0 ||
 		    decode_body(r) < 0)
 			goto problem;

@@ -34,6 +34,7 @@ struct req {
 	const struct bdg_config *cfg;
 	const struct route *route;
 	const char *method;
+	int api;                         /* under /api/v1 */
 	char path[512];                  /* decoded, without /api/v1 */
 	char param[REQ_MAX_PARAMS][256]; /* {id}/{code} values in order */
 	int nparam;

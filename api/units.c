@@ -19,6 +19,9 @@ static int units_list(struct req *r)
 
 	if (resource_page(r, 0, &pg) < 0)
 		return -1;
+	if (f.kind && !valid_enum(f.kind, unit_kinds))
+		return req_bad_param(r, "kind", "must be one of province, department, district, commune, division, "
+				     "public_service_unit, committee, other");
 	if (f.active_on && !valid_date(f.active_on))
 		return req_bad_param(r, "active_on", "must be a date as YYYY-MM-DD");
 	if (unit_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)

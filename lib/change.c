@@ -99,6 +99,6 @@ int audit_list(struct bdg_ctx *c, const struct audit_filter *f, char **items,
 	p[6] = f->actor;
 	p[7] = f->from;
 	p[8] = f->to;
-	*last = 0;
+	*last = atoll(p[1]);
 	return run_page(c, &st_audit, p, items, last, more);
 }

@@ -279,7 +279,7 @@ static void result_error(struct db_conn *c, PGresult *r, struct bdg_err *err)
 		if (rule) {
 			if (rule->field)
 				bdg_field(err, rule->field, "%s", rule->message);
-			bdg_fail(err, rule->status, code, "%s", rule->message);
+			bdg_fail(err, rule->status, rule->status == 409 ? "conflict" : code, "%s", rule->message);
 			return;
 		}
 	}

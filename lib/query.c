@@ -60,6 +60,12 @@ out:
 
 int query_missed(struct bdg_ctx *c, const struct db_stmt *probe, const char *const *params)
 {
+	return query_missed_v(c, probe, params, -2);
+}
+
+int query_missed_v(struct bdg_ctx *c, const struct db_stmt *probe, const char *const *params,
+		   long long if_version)
+{
 	struct db_conn *conn = ctx_conn(c);
 	PGresult *r;
 
@@ -68,6 +74,11 @@ int query_missed(struct bdg_ctx *c, const struct db_stmt *probe, const char *con
 	r = db_exec(conn, probe, params, &c->err);
 	if (!r)
 		return -1;
+	if (PQntuples(r) >= 1 && if_version != -2 &&
+	    (if_version <= 0 || atoll(PQgetvalue(r, 0, 0)) == if_version)) {
+		PQclear(r);
+		return 1;
+	}
 	if (PQntuples(r) < 1)
 		bdg_fail(&c->err, 404, "not_found", "No such resource, or it is out of your reach.");
 	else

@@ -21,6 +21,13 @@ int query_doc(struct bdg_ctx *c, const struct db_stmt *st, const char *const *pa
  * err to 404 (not there or out of reach) or 412 (stale If-Match). */
 int query_missed(struct bdg_ctx *c, const struct db_stmt *probe, const char *const *params);
 
+/* The same, knowing the If-Match version (<= 0 for "*"): when the resource
+ * is there at that version, the write changed nothing (bdg.touch skips an
+ * update that changes nothing): returns 1 with no error, and the caller
+ * answers with the current document. */
+int query_missed_v(struct bdg_ctx *c, const struct db_stmt *probe, const char *const *params,
+		   long long if_version);
+
 /* Run a statement for its effect; returns the number of rows it touched
  * (or returned), -1 with err set. */
 long query_run(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params);

@@ -7,7 +7,7 @@
 
 #include "query.h"
 
-static const char *const unit_kinds[] = {"province", "department", "district", "commune",
+const char *const unit_kinds[] = {"province", "department", "district", "commune",
 	"division", "public_service_unit", "committee", "other", NULL};
 
 const struct vfield unit_fields[] = {
@@ -129,11 +129,12 @@ static const struct db_stmt st_merge_check = {
 	3,
 };
 
+/* $1 the merged unit, $2 its successor. */
 static const struct db_stmt st_merge_move = {
 	"unit_merge_move",
-	"UPDATE bdg.unit c SET parent_id = (SELECT id FROM bdg.unit WHERE code = $3::text)"
-	" WHERE c.parent_id = (SELECT id FROM bdg.unit WHERE code = $2::text)",
-	3,
+	"UPDATE bdg.unit c SET parent_id = (SELECT id FROM bdg.unit WHERE code = $2::text)"
+	" WHERE c.parent_id = (SELECT id FROM bdg.unit WHERE code = $1::text)",
+	2,
 };
 
 static const struct db_stmt st_merge_mark = {
@@ -226,7 +227,11 @@ int unit_update(struct bdg_ctx *c, const char *code, const json_t *body,
 	if (query_doc(c, &st_update, a.v, doc, version) < 0) {
 		if (c->err.status == 404) {
 			bdg_err_clear(&c->err);
-			query_missed(c, &st_probe, a.v);
+			if (query_missed_v(c, &st_probe, a.v, if_version) > 0 &&
+			    unit_get(c, code, doc, version) == 0 && ctx_commit(c) == 0) {
+				rc = 0;
+				goto out;
+			}
 		}
 		ctx_rollback(c);
 		goto out;
@@ -285,7 +290,7 @@ int unit_merge(struct bdg_ctx *c, const char *code, const json_t *body,
 	n = query_run(c, &st_merge_check, pc);
 	if (n == 0)
 		bdg_fail(&c->err, 404, "not_found", "No such resource, or it is out of your reach.");
-	if (n <= 0 || query_run(c, &st_merge_move, pc) < 0 ||
+	if (n <= 0 || query_run(c, &st_merge_move, pm) < 0 ||
 	    query_doc(c, &st_merge_mark, pm, doc, version) < 0 || ctx_commit(c) < 0) {
 		ctx_rollback(c);
 		return -1;

@@ -10,6 +10,7 @@
 #include "page.h"
 #include "valid.h"
 
+extern const char *const unit_kinds[];
 extern const struct vfield unit_fields[];
 extern const struct vfield unit_merge_fields[];
 

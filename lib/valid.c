@@ -98,6 +98,14 @@ int valid_period(const char *s, char *kind)
 	return 0;
 }
 
+int valid_enum(const char *s, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(*names, s) == 0)
+			return 1;
+	return 0;
+}
+
 int valid_code(const char *s)
 {
 	size_t i, n = strlen(s);

@@ -53,6 +53,8 @@ int valid_date(const char *s);
 int valid_timestamp(const char *s);
 /* 1 when s is a valid period; *kind gets 'Y', 'H', 'Q' or 'M'. */
 int valid_period(const char *s, char *kind);
+/* 1 when s is one of the NULL-terminated names. */
+int valid_enum(const char *s, const char *const *names);
 /* 1 when s matches the code format. */
 int valid_code(const char *s);
 /* Number of Unicode characters in a valid UTF-8 string. */

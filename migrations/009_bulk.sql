@@ -58,6 +58,7 @@ BEGIN
 	LOOP
 		BEGIN
 			cur := NULL; par := NULL; suc := NULL;
+			apath := coalesce(apath, bdg.unit_path(actor));  -- the root may come in this batch
 			SELECT * INTO cur FROM bdg.unit WHERE code = it.code;
 			IF cur.id IS NOT NULL AND NOT coalesce(cur.path <@ apath, false) THEN
 				PERFORM bdg.fail('BD409', 'the code is already used by a unit out of your reach', '/code');
@@ -70,7 +71,7 @@ BEGIN
 				END IF;
 			ELSE
 				SELECT * INTO par FROM bdg.unit WHERE code = it.parent;
-				IF par.id IS NULL OR NOT (coalesce(par.path <@ apath, false) OR par.id = cur.parent_id) THEN
+				IF par.id IS NULL OR NOT (coalesce(par.path <@ apath, false) OR coalesce(par.id = cur.parent_id, false)) THEN
 					PERFORM bdg.fail('BD422', 'no such unit within your reach', '/parent');
 				END IF;
 			END IF;

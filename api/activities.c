@@ -1,0 +1,158 @@
+/* activities.c: /activities and /plans/{id}/activities — the tasks of a
+ * plan. Read by the plan's readers and by the units that lead or
+ * coordinate them; written by the plan's editors while it is a draft;
+ * status and progress also by the lead unit's editors, even after issue
+ * (lib/activity.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activity.h"
+#include "auth.h"
+#include "resource.h"
+#include "server.h"
+
+static int id_key(struct req *r, char *key, size_t n)
+{
+	long long id = req_id(r, 0);
+
+	if (id < 0)
+		return -1;
+	snprintf(key, n, "%lld", id);
+	return 0;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9' || i >= 18)
+			return 0;
+	return i > 0 && atoll(s) > 0;
+}
+
+static int activities_list(struct req *r)
+{
+	struct activity_filter f = {
+		req_query(r, "plan"), req_query(r, "category"), req_query(r, "lead_unit"), req_query(r, "unit"),
+		req_query(r, "status"), req_query(r, "from"), req_query(r, "to"), req_query(r, "under"),
+	};
+	struct page pg;
+	char next[256];
+	char *items;
+
+	if (resource_page(r, 1, &pg) < 0)
+		return -1;
+	if (f.plan && !is_id(f.plan))
+		return req_bad_param(r, "plan", "must be a plan id");
+	if (f.category && !in_list(f.category, activity_categories))
+		return req_bad_param(r, "category", "is not an activity category");
+	if (f.lead_unit && !valid_code(f.lead_unit))
+		return req_bad_param(r, "lead_unit", "must be a unit code");
+	if (f.unit && !valid_code(f.unit))
+		return req_bad_param(r, "unit", "must be a unit code");
+	if (f.under && !valid_code(f.under))
+		return req_bad_param(r, "under", "must be a unit code");
+	if (f.status && !in_list(f.status, activity_statuses))
+		return req_bad_param(r, "status", "must be planned, in_progress, done or cancelled");
+	if (f.from && !valid_date(f.from))
+		return req_bad_param(r, "from", "must be a date as YYYY-MM-DD");
+	if (f.to && !valid_date(f.to))
+		return req_bad_param(r, "to", "must be a date as YYYY-MM-DD");
+	if (f.from && f.to && strcmp(f.to, f.from) < 0)
+		return req_bad_param(r, "to", "must not be before from");
+	if (activity_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
+		return -1;
+	return resp_list(r, items, next);
+}
+
+static int plan_activities_list(struct req *r)
+{
+	struct page pg;
+	char next[256], key[24];
+	char *items;
+
+	if (id_key(r, key, sizeof key) < 0 || resource_page(r, 0, &pg) < 0)
+		return -1;
+	if (pg.has_after && !activity_plan_key_valid(pg.after))
+		return req_bad_param(r, "after", "is not a cursor this server gave out");
+	if (activity_list_plan(&r->ctx, key, &pg, &items, next, sizeof next) < 0)
+		return -1;
+	return resp_list(r, items, next);
+}
+
+static int plan_activities_create(struct req *r)
+{
+	char *doc = NULL, key[24], id_text[24];
+	long long v = 0, id = 0;
+	int rc;
+
+	if (id_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = activity_create(&r->ctx, key, r->body, &doc, &v, &id);
+	snprintf(id_text, sizeof id_text, "%lld", id);
+	return resource_answer(r, rc, 201, doc, v, "/activities", id_text);
+}
+
+static int activities_get(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (id_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = activity_get(&r->ctx, key, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int activities_put(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (id_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = activity_update(&r->ctx, key, r->body, r->if_match, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int activities_patch(struct req *r)
+{
+	char key[24];
+
+	if (id_key(r, key, sizeof key) < 0)
+		return -1;
+	return resource_patch(r, key, activity_get, activity_update);
+}
+
+static int activities_delete(struct req *r)
+{
+	char key[24];
+
+	if (id_key(r, key, sizeof key) < 0 || activity_delete(&r->ctx, key, r->if_match) < 0)
+		return -1;
+	return resp_empty(r);
+}
+
+const struct route activity_routes[] = {
+	{"GET", "/plans/{id}/activities", plan_activities_list, ROLE_VIEWER, RF_LIST, "limit,after"},
+	{"POST", "/plans/{id}/activities", plan_activities_create, ROLE_EDITOR, RF_BODY | RF_IDEMPOTENT, NULL},
+	{"GET", "/activities", activities_list, ROLE_VIEWER, RF_LIST,
+	 "limit,after,plan,category,lead_unit,unit,status,from,to,under"},
+	{"GET", "/activities/{id}", activities_get, ROLE_VIEWER, 0, NULL},
+	{"PUT", "/activities/{id}", activities_put, ROLE_EDITOR, RF_BODY | RF_IF_MATCH, NULL},
+	{"PATCH", "/activities/{id}", activities_patch, ROLE_EDITOR, RF_BODY | RF_IF_MATCH, NULL},
+	{"DELETE", "/activities/{id}", activities_delete, ROLE_EDITOR, RF_IF_MATCH, NULL},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};

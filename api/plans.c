@@ -1,0 +1,217 @@
+/* plans.c: /plans — plans and guidance letters, their lifecycle (issue,
+ * cancel, supersede), the cascade of plans implementing them, and the
+ * printable document. Reads reach what bdg.plan_visible allows; writes are
+ * for editors within the issuing unit's subtree; the lifecycle for the
+ * issuing unit's own approvers (lib/plan.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "plan.h"
+#include "resource.h"
+#include "server.h"
+
+/* The {id} path parameter as canonical decimal text ("007" → "7"); -1
+ * with 404 when it is not an id. */
+static int plan_key(struct req *r, char *key, size_t n)
+{
+	long long id = req_id(r, 0);
+
+	if (id < 0)
+		return -1;
+	snprintf(key, n, "%lld", id);
+	return 0;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9' || i >= 18)
+			return 0;
+	return i > 0 && atoll(s) > 0;
+}
+
+static int plans_list(struct req *r)
+{
+	struct plan_filter f = {
+		req_query(r, "unit"), req_query(r, "under"), req_query(r, "year"), req_query(r, "status"),
+		req_query(r, "type"), req_query(r, "parent_plan"), req_query(r, "q"),
+	};
+	struct page pg;
+	char next[256];
+	char *items;
+
+	if (resource_page(r, 1, &pg) < 0)
+		return -1;
+	if (f.unit && !valid_code(f.unit))
+		return req_bad_param(r, "unit", "must be a unit code");
+	if (f.under && !valid_code(f.under))
+		return req_bad_param(r, "under", "must be a unit code");
+	if (f.year && (!is_id(f.year) || atoi(f.year) < 2000 || atoi(f.year) > 2100))
+		return req_bad_param(r, "year", "must be a year from 2000 to 2100");
+	if (f.status && !in_list(f.status, plan_statuses))
+		return req_bad_param(r, "status", "must be draft, issued, superseded or cancelled");
+	if (f.type && !in_list(f.type, plan_types))
+		return req_bad_param(r, "type", "must be plan or guidance");
+	if (f.parent_plan && !is_id(f.parent_plan))
+		return req_bad_param(r, "parent_plan", "must be a plan id");
+	if (f.q && strlen(f.q) > 200)
+		return req_bad_param(r, "q", "must be at most 200 bytes");
+	if (plan_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
+		return -1;
+	return resp_list(r, items, next);
+}
+
+static int plans_create(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0, id = 0;
+	int rc = plan_create(&r->ctx, r->body, &doc, &v, &id);
+
+	snprintf(key, sizeof key, "%lld", id);
+	return resource_answer(r, rc, 201, doc, v, "/plans", key);
+}
+
+static int plans_get(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (plan_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = plan_get(&r->ctx, key, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int plans_put(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (plan_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = plan_update(&r->ctx, key, r->body, r->if_match, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int plans_patch(struct req *r)
+{
+	char key[24];
+
+	if (plan_key(r, key, sizeof key) < 0)
+		return -1;
+	return resource_patch(r, key, plan_get, plan_update);
+}
+
+static int plans_delete(struct req *r)
+{
+	char key[24];
+
+	if (plan_key(r, key, sizeof key) < 0 || plan_delete(&r->ctx, key, r->if_match) < 0)
+		return -1;
+	return resp_empty(r);
+}
+
+static int plans_issue(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (plan_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = plan_issue(&r->ctx, key, r->body, r->if_match, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int plans_cancel(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (plan_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = plan_cancel(&r->ctx, key, r->body, r->if_match, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int plans_supersede(struct req *r)
+{
+	char *doc = NULL, key[24];
+	long long v = 0;
+	int rc;
+
+	if (plan_key(r, key, sizeof key) < 0)
+		return -1;
+	rc = plan_supersede(&r->ctx, key, r->body, r->if_match, &doc, &v);
+	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int plans_children(struct req *r)
+{
+	struct plan_filter f = {0};
+	struct page pg;
+	char next[256], key[24];
+	char *items, *doc = NULL;
+
+	if (plan_key(r, key, sizeof key) < 0 || resource_page(r, 1, &pg) < 0 ||
+	    plan_get(&r->ctx, key, &doc, NULL) < 0)
+		return -1;
+	free(doc);
+	f.parent_plan = key;
+	if (plan_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
+		return -1;
+	return resp_list(r, items, next);
+}
+
+static int plans_tree(struct req *r)
+{
+	char *doc = NULL, key[24];
+
+	if (plan_key(r, key, sizeof key) < 0 || plan_tree(&r->ctx, key, &doc) < 0)
+		return -1;
+	return resp_json(r, 200, doc);
+}
+
+static int plans_document(struct req *r)
+{
+	char *html = NULL, key[24];
+	size_t len = 0;
+	int rc;
+
+	if (plan_key(r, key, sizeof key) < 0 || plan_document(&r->ctx, key, &html, &len) < 0)
+		return -1;
+	rc = resp_bytes(r, 200, "text/html; charset=utf-8", html, len);
+	free(html);
+	return rc;
+}
+
+const struct route plan_routes[] = {
+	{"GET", "/plans", plans_list, ROLE_VIEWER, RF_LIST, "limit,after,unit,under,year,status,type,parent_plan,q"},
+	{"POST", "/plans", plans_create, ROLE_EDITOR, RF_BODY | RF_IDEMPOTENT, NULL},
+	{"GET", "/plans/{id}", plans_get, ROLE_VIEWER, 0, NULL},
+	{"PUT", "/plans/{id}", plans_put, ROLE_EDITOR, RF_BODY | RF_IF_MATCH, NULL},
+	{"PATCH", "/plans/{id}", plans_patch, ROLE_EDITOR, RF_BODY | RF_IF_MATCH, NULL},
+	{"DELETE", "/plans/{id}", plans_delete, ROLE_EDITOR, RF_IF_MATCH, NULL},
+	{"POST", "/plans/{id}/issue", plans_issue, ROLE_APPROVER, RF_BODY_OPTIONAL | RF_IF_MATCH | RF_IDEMPOTENT, NULL},
+	{"POST", "/plans/{id}/cancel", plans_cancel, ROLE_APPROVER, RF_BODY | RF_IF_MATCH | RF_IDEMPOTENT, NULL},
+	{"POST", "/plans/{id}/supersede", plans_supersede, ROLE_APPROVER, RF_BODY | RF_IF_MATCH | RF_IDEMPOTENT, NULL},
+	{"GET", "/plans/{id}/children", plans_children, ROLE_VIEWER, RF_LIST, "limit,after"},
+	{"GET", "/plans/{id}/tree", plans_tree, ROLE_VIEWER, 0, NULL},
+	{"GET", "/plans/{id}/document", plans_document, ROLE_VIEWER, 0, NULL},
+	{NULL, NULL, NULL, 0, 0, NULL},
+};

@@ -7,92 +7,35 @@
 // by a November query), If-Match, Idempotency-Key and an audit row for
 // every write. Every test makes its own units (makeTree).
 //
-// Every answer is checked against openapi.yaml with the fragments of
-// openapi/fragments/ that it does not contain yet (this file's routes are
+// Every answer is checked against openapi.yaml (lib.mjs's api()) (this file's routes are
 // in openapi/fragments/plans.yaml until the lead merges it).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import YAML from 'yaml';
 
-import { loadContract } from './contract.mjs';
 import {
-  BASE, ROOT, api, assertProblem, createUnit, makeTree, sql, token,
+  listAll, api, assertProblem, createUnit, makeTree, sql, token,
 } from './lib.mjs';
-
-// ---- the contract: openapi.yaml + openapi/fragments/*.yaml ---------------
-
-function mergedContract() {
-  const doc = YAML.parse(readFileSync(join(ROOT, 'openapi.yaml'), 'utf8'));
-  let dir = [];
-  try {
-    dir = readdirSync(join(ROOT, 'openapi', 'fragments')).filter((f) => f.endsWith('.yaml')).sort();
-  } catch {
-    /* no fragments */
-  }
-  for (const f of dir) {
-    const fr = YAML.parse(readFileSync(join(ROOT, 'openapi', 'fragments', f), 'utf8'));
-    for (const [p, item] of Object.entries(fr.paths || {})) if (!doc.paths[p]) doc.paths[p] = item;
-    for (const [kind, section] of Object.entries(fr.components || {})) {
-      doc.components[kind] ||= {};
-      for (const [name, v] of Object.entries(section)) if (!doc.components[kind][name]) doc.components[kind][name] = v;
-    }
-  }
-  const file = join(mkdtempSync(join(tmpdir(), 'bdg-contract-')), 'openapi.yaml');
-  writeFileSync(file, YAML.stringify(doc));
-  return loadContract(file);
-}
-
-const contract = mergedContract();
-
-// api() with the answer checked against the merged contract.
-async function call(method, path, opts = {}) {
-  const res = await api(method, path, { ...opts, validate: false });
-  const u = new URL(/^https?:/.test(path) ? path : BASE + (path.startsWith('/api/') ? path : '/api/v1' + path));
-  const problems = contract.check({ method, path: u.pathname + u.search, status: res.status, headers: res.headers, text: res.text });
-  assert.deepEqual(problems, [], `the answer does not match the contract: ${res.text.slice(0, 400)}`);
-  return res;
-}
-
-// ---- helpers --------------------------------------------------------------
 
 const as = (role, code) => token({ sub: `${role}-${code}`, unit: code, role });
 
-async function listAll(path, tok, limit = 500) {
-  const items = [];
-  let after = null;
-  let pages = 0;
-  for (;;) {
-    const sep = path.includes('?') ? '&' : '?';
-    const res = await call('GET', `${path}${sep}limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
-    assert.equal(res.status, 200, res.text);
-    items.push(...res.body.items);
-    pages++;
-    if (!res.body.next) break;
-    after = res.body.next;
-    assert.ok(pages < 1000, 'paging does not end');
-  }
-  return { items, pages };
-}
+
 
 async function newPlan(unit, fields = {}, tok = as('editor', unit)) {
-  const res = await call('POST', '/plans', { token: tok, body: { unit, year: 2019, title: 'Kế hoạch bình đẳng giới năm 2019', ...fields } });
+  const res = await api('POST', '/plans', { token: tok, body: { unit, year: 2019, title: 'Kế hoạch bình đẳng giới năm 2019', ...fields } });
   assert.equal(res.status, 201, res.text);
   return res.body;
 }
 
 async function addActivity(planId, tok, fields = {}) {
-  const res = await call('POST', `/plans/${planId}/activities`, { token: tok, body: { section: 'II.1', title: 'Truyền thông về bình đẳng giới', ...fields } });
+  const res = await api('POST', `/plans/${planId}/activities`, { token: tok, body: { section: 'II.1', title: 'Truyền thông về bình đẳng giới', ...fields } });
   assert.equal(res.status, 201, res.text);
   return res.body;
 }
 
 async function issue(id, unit) {
   const tok = as('approver', unit);
-  const g = await call('GET', `/plans/${id}`, { token: tok });
-  const res = await call('POST', `/plans/${id}/issue`, { token: tok, body: { issued_on: '2019-03-28' }, headers: { 'If-Match': g.headers.get('etag') } });
+  const g = await api('GET', `/plans/${id}`, { token: tok });
+  const res = await api('POST', `/plans/${id}/issue`, { token: tok, body: { issued_on: '2019-03-28' }, headers: { 'If-Match': g.headers.get('etag') } });
   assert.equal(res.status, 200, res.text);
   return res.body;
 }
@@ -108,7 +51,7 @@ describe('create and read', () => {
   test('POST /plans/{id}/activities: 201 with Location and ETag; defaults; GET answers the same', async () => {
     const t = await makeTree();
     const p = await newPlan(t.A);
-    const res = await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'Truyền thông' } });
+    const res = await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'Truyền thông' } });
     assert.equal(res.status, 201, res.text);
     const a = res.body;
     assert.equal(res.headers.get('location'), `/api/v1/activities/${a.id}`);
@@ -120,11 +63,11 @@ describe('create and read', () => {
     assert.deepEqual(a.coordinating_units, []);
     assert.equal(a.budget_vnd, null);
     assert.equal(a.progress, null);
-    const got = await call('GET', `/activities/${a.id}`, { token: as('viewer', t.A) });
+    const got = await api('GET', `/activities/${a.id}`, { token: as('viewer', t.A) });
     assert.equal(got.status, 200);
     assert.equal(got.headers.get('etag'), '"1"');
     assert.deepEqual(got.body, a);
-    const plan = await call('GET', `/plans/${p.id}`, { token: as('viewer', t.A) });
+    const plan = await api('GET', `/plans/${p.id}`, { token: as('viewer', t.A) });
     assert.equal(plan.body.activity_count, 1);
   });
 
@@ -155,21 +98,21 @@ describe('validation', () => {
   test('types, enums, dates, budget, progress and unknown fields: 422 naming each', async () => {
     const t = await makeTree();
     const p = await newPlan(t.A);
-    const res = await call('POST', `/plans/${p.id}/activities`, {
+    const res = await api('POST', `/plans/${p.id}/activities`, {
       token: as('editor', t.A),
       body: { category: 'party', title: '', starts_on: '2019-13-01', budget_vnd: -1, progress: 101, status: 'late', colour: 1 },
     });
     assertProblem(res, 422, { fields: ['/section', '/category', '/title', '/starts_on', '/budget_vnd', '/progress', '/status', '/colour'] });
-    const frac = await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'T', budget_vnd: 1500.5 } });
+    const frac = await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'T', budget_vnd: 1500.5 } });
     assertProblem(frac, 422, { fields: ['/budget_vnd'] });
-    const str = await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'T', budget_vnd: '1000' } });
+    const str = await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'T', budget_vnd: '1000' } });
     assertProblem(str, 422, { fields: ['/budget_vnd'] });
   });
 
   test('dates in order: ends_on before starts_on is 422 /ends_on; the same day is fine', async () => {
     const t = await makeTree();
     const p = await newPlan(t.A);
-    const res = await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'T', starts_on: '2019-12-15', ends_on: '2019-11-15' } });
+    const res = await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section: 'II.1', title: 'T', starts_on: '2019-12-15', ends_on: '2019-11-15' } });
     assertProblem(res, 422, { fields: ['/ends_on'] });
     await addActivity(p.id, as('editor', t.A), { starts_on: '2019-11-15', ends_on: '2019-11-15' });
   });
@@ -178,7 +121,7 @@ describe('validation', () => {
     const t = await makeTree();
     const p = await newPlan(t.A);
     for (const section of ['II..3', 'IIII', 'ii.3', '2.x1', 'II.3.a.b.c.d.e', 'II.1000', 'A']) {
-      const res = await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section, title: 'T' } });
+      const res = await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A), body: { section, title: 'T' } });
       assertProblem(res, 422, { fields: ['/section'] });
     }
     for (const section of ['I', 'II.3.a', 'IV.10', '2', 'V.2.đ']) await addActivity(p.id, as('editor', t.A), { section });
@@ -192,7 +135,7 @@ describe('validation', () => {
     await createUnit(t.admin, { code: born, name: 'Thành lập 2025', kind: 'other', parent: t.A, valid_from: '2025-07-01' });
     const p = await newPlan(t.A);
     const tok = as('editor', t.A);
-    const res = await call('POST', `/plans/${p.id}/activities`, {
+    const res = await api('POST', `/plans/${p.id}/activities`, {
       token: tok,
       body: { section: 'II.1', title: 'T', lead_unit: `${t.prefix}-NOPE`, coordinating_units: [t.A1, born, `${t.prefix}-NOPE2`, gone], starts_on: '2019-11-15', ends_on: '2019-12-15' },
     });
@@ -201,9 +144,9 @@ describe('validation', () => {
     // the merged unit was active in the first half of 2019; without dates, the plan's year counts
     await addActivity(p.id, tok, { lead_unit: gone, starts_on: '2019-01-10', ends_on: '2019-03-01' });
     await addActivity(p.id, tok, { lead_unit: gone });
-    const late = await call('POST', `/plans/${p.id}/activities`, { token: tok, body: { section: 'II.1', title: 'T', lead_unit: born } });
+    const late = await api('POST', `/plans/${p.id}/activities`, { token: tok, body: { section: 'II.1', title: 'T', lead_unit: born } });
     assertProblem(late, 422, { fields: ['/lead_unit'] });
-    const dup = await call('POST', `/plans/${p.id}/activities`, { token: tok, body: { section: 'II.1', title: 'T', coordinating_units: [t.A1, t.A1] } });
+    const dup = await api('POST', `/plans/${p.id}/activities`, { token: tok, body: { section: 'II.1', title: 'T', coordinating_units: [t.A1, t.A1] } });
     assertProblem(dup, 422, { fields: ['/coordinating_units/1'] });
   });
 
@@ -213,8 +156,8 @@ describe('validation', () => {
     const q = await newPlan(t.A);
     const tok = as('editor', t.A);
     const a = await addActivity(p.id, tok, { plan: p.id });
-    assertProblem(await call('POST', `/plans/${p.id}/activities`, { token: tok, body: { plan: q.id, section: 'I', title: 'T' } }), 422, { fields: ['/plan'] });
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: tok, body: { plan: q.id }, headers: { 'If-Match': '"1"' } }), 422, { fields: ['/plan'] });
+    assertProblem(await api('POST', `/plans/${p.id}/activities`, { token: tok, body: { plan: q.id, section: 'I', title: 'T' } }), 422, { fields: ['/plan'] });
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: tok, body: { plan: q.id }, headers: { 'If-Match': '"1"' } }), 422, { fields: ['/plan'] });
   });
 });
 
@@ -236,7 +179,7 @@ describe('document order', () => {
     const paged = await listAll(`/plans/${p.id}/activities`, as('viewer', t.A1), 5);
     assert.equal(paged.pages, 3);
     assert.deepEqual(paged.items.map((a) => a.id), all.items.map((a) => a.id));
-    assertProblem(await call('GET', `/plans/${p.id}/activities?after=azE6MTc`, { token: tok }), 400);
+    assertProblem(await api('GET', `/plans/${p.id}/activities?after=azE6MTc`, { token: tok }), 400);
   });
 });
 
@@ -249,12 +192,12 @@ describe('lifecycle and permissions', () => {
     const tok = as('editor', t.A);
     const a = await addActivity(p.id, tok, { lead_unit: t.A1, starts_on: '2019-11-15', ends_on: '2019-12-15' });
     await issue(p.id, t.A);
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Đổi' }, headers: { 'If-Match': '"1"' } }), 409);
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: tok, body: { coordinating_units: [t.A2] }, headers: { 'If-Match': '"1"' } }), 409);
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: tok, body: { budget_vnd: 1 }, headers: { 'If-Match': '"1"' } }), 409);
-    assertProblem(await call('POST', `/plans/${p.id}/activities`, { token: tok, body: { section: 'II.2', title: 'Mới' } }), 409);
-    assertProblem(await call('DELETE', `/activities/${a.id}`, { token: tok, headers: { 'If-Match': '"1"' } }), 409);
-    const done = await call('PATCH', `/activities/${a.id}`, { token: tok, body: { status: 'done', progress: 100 }, headers: { 'If-Match': '"1"' } });
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Đổi' }, headers: { 'If-Match': '"1"' } }), 409);
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: tok, body: { coordinating_units: [t.A2] }, headers: { 'If-Match': '"1"' } }), 409);
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: tok, body: { budget_vnd: 1 }, headers: { 'If-Match': '"1"' } }), 409);
+    assertProblem(await api('POST', `/plans/${p.id}/activities`, { token: tok, body: { section: 'II.2', title: 'Mới' } }), 409);
+    assertProblem(await api('DELETE', `/activities/${a.id}`, { token: tok, headers: { 'If-Match': '"1"' } }), 409);
+    const done = await api('PATCH', `/activities/${a.id}`, { token: tok, body: { status: 'done', progress: 100 }, headers: { 'If-Match': '"1"' } });
     assert.equal(done.status, 200, done.text);
     assert.equal(done.body.status, 'done');
     assert.equal(done.body.progress, 100);
@@ -262,7 +205,7 @@ describe('lifecycle and permissions', () => {
     assert.equal(done.headers.get('etag'), '"2"');
     const { id, ...same } = done.body;
     void id;
-    const put = await call('PUT', `/activities/${a.id}`, { token: tok, body: { ...same, status: 'in_progress', progress: 90 }, headers: { 'If-Match': '"2"' } });
+    const put = await api('PUT', `/activities/${a.id}`, { token: tok, body: { ...same, status: 'in_progress', progress: 90 }, headers: { 'If-Match': '"2"' } });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.progress, 90);
   });
@@ -274,25 +217,25 @@ describe('lifecycle and permissions', () => {
     const other = await addActivity(p.id, as('editor', t.A), { section: 'II.2' });
     await issue(p.id, t.A);
     const lead = as('editor', t.B1);
-    assertProblem(await call('GET', `/plans/${p.id}`, { token: lead }), 404, {});
-    assert.equal((await call('GET', `/activities/${a.id}`, { token: lead })).status, 200);
-    assertProblem(await call('GET', `/activities/${other.id}`, { token: lead }), 404);
+    assertProblem(await api('GET', `/plans/${p.id}`, { token: lead }), 404, {});
+    assert.equal((await api('GET', `/activities/${a.id}`, { token: lead })).status, 200);
+    assertProblem(await api('GET', `/activities/${other.id}`, { token: lead }), 404);
     const ids = (await listAll(`/activities?lead_unit=${t.B1}`, lead)).items.map((x) => x.id);
     assert.deepEqual(ids, [a.id]);
-    const done = await call('PATCH', `/activities/${a.id}`, { token: lead, body: { status: 'done', progress: 100 }, headers: { 'If-Match': '"1"' } });
+    const done = await api('PATCH', `/activities/${a.id}`, { token: lead, body: { status: 'done', progress: 100 }, headers: { 'If-Match': '"1"' } });
     assert.equal(done.status, 200, done.text);
     assert.equal(done.body.status, 'done');
-    const title = await call('PATCH', `/activities/${a.id}`, { token: lead, body: { title: 'Đổi tên' }, headers: { 'If-Match': '"2"' } });
+    const title = await api('PATCH', `/activities/${a.id}`, { token: lead, body: { title: 'Đổi tên' }, headers: { 'If-Match': '"2"' } });
     assertProblem(title, 403, { type: 'forbidden', detail: /status and progress/ });
-    assertProblem(await call('DELETE', `/activities/${a.id}`, { token: lead, headers: { 'If-Match': '"2"' } }), 403);
+    assertProblem(await api('DELETE', `/activities/${a.id}`, { token: lead, headers: { 'If-Match': '"2"' } }), 403);
     // the lead unit's parent's editors too; a viewer of the lead unit only reads
-    const up = await call('PATCH', `/activities/${a.id}`, { token: as('editor', t.B), body: { progress: 95 }, headers: { 'If-Match': '"2"' } });
+    const up = await api('PATCH', `/activities/${a.id}`, { token: as('editor', t.B), body: { progress: 95 }, headers: { 'If-Match': '"2"' } });
     assert.equal(up.status, 200, up.text);
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: as('viewer', t.B1), body: { progress: 1 }, headers: { 'If-Match': '"3"' } }), 403);
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: as('viewer', t.B1), body: { progress: 1 }, headers: { 'If-Match': '"3"' } }), 403);
     // a coordinating unit reads it but does not update it
-    assert.equal((await call('GET', `/activities/${a.id}`, { token: as('viewer', t.A2) })).status, 200);
+    assert.equal((await api('GET', `/activities/${a.id}`, { token: as('viewer', t.A2) })).status, 200);
     // A2 reads the whole plan anyway (A is its parent); A1's editors read but cannot change it
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: as('editor', t.A1), body: { progress: 1 }, headers: { 'If-Match': '"3"' } }), 403);
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: as('editor', t.A1), body: { progress: 1 }, headers: { 'If-Match': '"3"' } }), 403);
     const rows = await auditRows(a.id);
     assert.deepEqual(rows.map((r) => [r.op, r.actor_sub]), [['create', `editor-${t.A}`], ['update', `editor-${t.B1}`], ['update', `editor-${t.B}`]]);
   });
@@ -300,12 +243,12 @@ describe('lifecycle and permissions', () => {
   test('a plan\'s reader who may not write it cannot add activities (403); an outsider gets 404', async () => {
     const t = await makeTree();
     const p = await newPlan(t.A, { recipients: [t.B] });
-    assertProblem(await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A1), body: { section: 'I', title: 'T' } }), 403);
-    assertProblem(await call('POST', `/plans/${p.id}/activities`, { token: as('editor', t.B), body: { section: 'I', title: 'T' } }), 403);
+    assertProblem(await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.A1), body: { section: 'I', title: 'T' } }), 403);
+    assertProblem(await api('POST', `/plans/${p.id}/activities`, { token: as('editor', t.B), body: { section: 'I', title: 'T' } }), 403);
     const q = await newPlan(t.A);
-    assertProblem(await call('POST', `/plans/${q.id}/activities`, { token: as('editor', t.B), body: { section: 'I', title: 'T' } }), 404);
-    assertProblem(await call('POST', `/plans/${q.id}/activities`, { token: as('viewer', t.A), body: { section: 'I', title: 'T' } }), 403);
-    assertProblem(await call('POST', '/plans/999999999/activities', { token: as('editor', t.A), body: { section: 'I', title: 'T' } }), 404);
+    assertProblem(await api('POST', `/plans/${q.id}/activities`, { token: as('editor', t.B), body: { section: 'I', title: 'T' } }), 404);
+    assertProblem(await api('POST', `/plans/${q.id}/activities`, { token: as('viewer', t.A), body: { section: 'I', title: 'T' } }), 403);
+    assertProblem(await api('POST', '/plans/999999999/activities', { token: as('editor', t.A), body: { section: 'I', title: 'T' } }), 404);
   });
 
   test('readers: the plan\'s (issuer\'s subtree, units below the issuer, recipients); a sibling gets 404 like a missing id', async () => {
@@ -314,9 +257,9 @@ describe('lifecycle and permissions', () => {
     const a = await addActivity(p.id, as('editor', t.root));
     const q = await newPlan(t.A);
     const b = await addActivity(q.id, as('editor', t.A));
-    for (const code of [t.root, t.A, t.A1, t.B, t.B1]) assert.equal((await call('GET', `/activities/${a.id}`, { token: as('viewer', code) })).status, 200, code);
-    const sib = await call('GET', `/activities/${b.id}`, { token: as('viewer', t.B) });
-    const none = await call('GET', '/activities/999999999', { token: as('viewer', t.B) });
+    for (const code of [t.root, t.A, t.A1, t.B, t.B1]) assert.equal((await api('GET', `/activities/${a.id}`, { token: as('viewer', code) })).status, 200, code);
+    const sib = await api('GET', `/activities/${b.id}`, { token: as('viewer', t.B) });
+    const none = await api('GET', '/activities/999999999', { token: as('viewer', t.B) });
     assertProblem(sib, 404);
     assert.deepEqual({ s: sib.status, d: sib.body.detail, e: sib.body.errors }, { s: none.status, d: none.body.detail, e: none.body.errors });
     const seen = (await listAll(`/activities?under=${t.root}`, as('viewer', t.B1))).items.map((x) => x.id);
@@ -360,7 +303,7 @@ describe('GET /activities', () => {
     const t = await makeTree();
     const tok = as('viewer', t.A);
     for (const qs of ['plan=x', 'plan=0', 'category=party', 'status=late', 'from=2019-02-30', 'to=nov', 'from=2019-12-01&to=2019-11-01', 'lead_unit=a', 'unit=%20', 'under=x y', 'q=x']) {
-      assertProblem(await call('GET', `/activities?${qs}`, { token: tok }), 400);
+      assertProblem(await api('GET', `/activities?${qs}`, { token: tok }), 400);
     }
   });
 });
@@ -373,20 +316,20 @@ describe('If-Match, Idempotency-Key, audit', () => {
     const tok = as('editor', t.A);
     const p = await newPlan(t.A);
     const a = await addActivity(p.id, tok);
-    assertProblem(await call('PUT', `/activities/${a.id}`, { token: tok, body: { section: 'I', title: 'T' } }), 428);
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'T' } }), 428);
-    assertProblem(await call('DELETE', `/activities/${a.id}`, { token: tok }), 428);
-    const put = await call('PUT', `/activities/${a.id}`, { token: tok, body: { section: 'I', title: 'Mới' }, headers: { 'If-Match': '"1"' } });
+    assertProblem(await api('PUT', `/activities/${a.id}`, { token: tok, body: { section: 'I', title: 'T' } }), 428);
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'T' } }), 428);
+    assertProblem(await api('DELETE', `/activities/${a.id}`, { token: tok }), 428);
+    const put = await api('PUT', `/activities/${a.id}`, { token: tok, body: { section: 'I', title: 'Mới' }, headers: { 'If-Match': '"1"' } });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.category, 'other');
-    assertProblem(await call('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Cũ' }, headers: { 'If-Match': '"1"' } }), 412);
-    assertProblem(await call('DELETE', `/activities/${a.id}`, { token: tok, headers: { 'If-Match': '"1"' } }), 412);
-    const same = await call('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Mới' }, headers: { 'If-Match': '"2"' } });
+    assertProblem(await api('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Cũ' }, headers: { 'If-Match': '"1"' } }), 412);
+    assertProblem(await api('DELETE', `/activities/${a.id}`, { token: tok, headers: { 'If-Match': '"1"' } }), 412);
+    const same = await api('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Mới' }, headers: { 'If-Match': '"2"' } });
     assert.equal(same.status, 200);
     assert.equal(same.body.version, 2, 'no change, no version');
-    assert.equal((await call('GET', `/activities/${a.id}`, { token: tok, headers: { 'If-None-Match': '"2"' } })).status, 304);
-    assert.equal((await call('DELETE', `/activities/${a.id}`, { token: tok, headers: { 'If-Match': '"2"' } })).status, 204);
-    assertProblem(await call('GET', `/activities/${a.id}`, { token: tok }), 404);
+    assert.equal((await api('GET', `/activities/${a.id}`, { token: tok, headers: { 'If-None-Match': '"2"' } })).status, 304);
+    assert.equal((await api('DELETE', `/activities/${a.id}`, { token: tok, headers: { 'If-Match': '"2"' } })).status, 204);
+    assertProblem(await api('GET', `/activities/${a.id}`, { token: tok }), 404);
     const rows = await auditRows(a.id);
     assert.deepEqual(rows.map((r) => [r.op, r.actor_sub, r.has_before, r.has_after]), [
       ['create', `editor-${t.A}`, false, true], ['update', `editor-${t.A}`, true, true], ['delete', `editor-${t.A}`, true, false],
@@ -398,11 +341,11 @@ describe('If-Match, Idempotency-Key, audit', () => {
     const tok = as('editor', t.A);
     const p = await newPlan(t.A);
     const a = await addActivity(p.id, tok, { coordinating_units: [t.A1] });
-    const r1 = await call('PATCH', `/activities/${a.id}`, { token: tok, body: { coordinating_units: [t.A2, t.B] }, headers: { 'If-Match': '"1"' } });
+    const r1 = await api('PATCH', `/activities/${a.id}`, { token: tok, body: { coordinating_units: [t.A2, t.B] }, headers: { 'If-Match': '"1"' } });
     assert.equal(r1.status, 200, r1.text);
     assert.deepEqual(r1.body.coordinating_units, [t.A2, t.B].sort());
     assert.equal(r1.body.version, 2);
-    const r2 = await call('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Đổi', coordinating_units: [t.B] }, headers: { 'If-Match': '"2"' } });
+    const r2 = await api('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'Đổi', coordinating_units: [t.B] }, headers: { 'If-Match': '"2"' } });
     assert.equal(r2.body.version, 3);
     assert.deepEqual((await auditRows(a.id)).map((r) => r.op), ['create', 'update', 'update']);
   });
@@ -412,14 +355,14 @@ describe('If-Match, Idempotency-Key, audit', () => {
     const tok = as('editor', t.A);
     const p = await newPlan(t.A);
     const body = { section: 'II.1', title: 'Một lần' };
-    const first = await call('POST', `/plans/${p.id}/activities`, { token: tok, body, headers: { 'Idempotency-Key': `act-${t.prefix}` } });
+    const first = await api('POST', `/plans/${p.id}/activities`, { token: tok, body, headers: { 'Idempotency-Key': `act-${t.prefix}` } });
     assert.equal(first.status, 201, first.text);
     const again = await api('POST', `/plans/${p.id}/activities`, { token: tok, body, headers: { 'Idempotency-Key': `act-${t.prefix}` }, validate: false });
     assert.equal(again.status, 201);
     assert.equal(again.text, first.text);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
     assert.equal((await listAll(`/plans/${p.id}/activities`, tok)).items.length, 1);
-    assertProblem(await call('POST', `/plans/${p.id}/activities`, { token: tok, body: { ...body, title: 'Khác' }, headers: { 'Idempotency-Key': `act-${t.prefix}` } }), 422, { fields: ['Idempotency-Key'] });
+    assertProblem(await api('POST', `/plans/${p.id}/activities`, { token: tok, body: { ...body, title: 'Khác' }, headers: { 'Idempotency-Key': `act-${t.prefix}` } }), 422, { fields: ['Idempotency-Key'] });
   });
 
   test('status updates after issue are audited with the new status', async () => {
@@ -428,8 +371,8 @@ describe('If-Match, Idempotency-Key, audit', () => {
     const p = await newPlan(t.A);
     const a = await addActivity(p.id, tok);
     await issue(p.id, t.A);
-    await call('PATCH', `/activities/${a.id}`, { token: tok, body: { status: 'in_progress', progress: 30 }, headers: { 'If-Match': '"1"' } });
-    await call('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'X' }, headers: { 'If-Match': '"2"' } }); // 409, not audited
+    await api('PATCH', `/activities/${a.id}`, { token: tok, body: { status: 'in_progress', progress: 30 }, headers: { 'If-Match': '"1"' } });
+    await api('PATCH', `/activities/${a.id}`, { token: tok, body: { title: 'X' }, headers: { 'If-Match': '"2"' } }); // 409, not audited
     const rows = await auditRows(a.id);
     assert.deepEqual(rows.map((r) => [r.op, r.status]), [['create', 'planned'], ['update', 'in_progress']]);
   });

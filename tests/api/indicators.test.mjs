@@ -3,74 +3,15 @@
 // writes only by admins of a root unit, validation with field pointers,
 // PUT/PATCH with If-Match, no DELETE, Idempotency-Key, audit rows.
 //
-// Every answer is checked against openapi.yaml with the fragments of
-// openapi/fragments/ that it does not contain yet (the fragment of these
+// Every answer is checked against openapi.yaml (lib.mjs's api()) (the fragment of these
 // routes is merged into openapi.yaml by the lead).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import YAML from 'yaml';
 
-import { loadContract } from './contract.mjs';
 import {
-  BASE, ROOT, api, assertProblem, makeTree, newPrefix, sql, token,
+  listAll, api, assertProblem, makeTree, newPrefix, sql, token,
 } from './lib.mjs';
 
-// ---- the contract: openapi.yaml + openapi/fragments/*.yaml ---------------
-
-function mergedContract() {
-  const doc = YAML.parse(readFileSync(join(ROOT, 'openapi.yaml'), 'utf8'));
-  let dir = [];
-  try {
-    dir = readdirSync(join(ROOT, 'openapi', 'fragments')).filter((f) => f.endsWith('.yaml')).sort();
-  } catch {
-    /* no fragments */
-  }
-  for (const f of dir) {
-    const fr = YAML.parse(readFileSync(join(ROOT, 'openapi', 'fragments', f), 'utf8'));
-    for (const [p, item] of Object.entries(fr.paths || {})) if (!doc.paths[p]) doc.paths[p] = item;
-    for (const [kind, section] of Object.entries(fr.components || {})) {
-      doc.components[kind] ||= {};
-      for (const [name, v] of Object.entries(section)) if (!doc.components[kind][name]) doc.components[kind][name] = v;
-    }
-  }
-  const file = join(mkdtempSync(join(tmpdir(), 'bdg-contract-')), 'openapi.yaml');
-  writeFileSync(file, YAML.stringify(doc));
-  return loadContract(file);
-}
-
-const contract = mergedContract();
-
-// api() with the answer checked against the merged contract (unless
-// opts.validate is false).
-async function call(method, path, opts = {}) {
-  const res = await api(method, path, { ...opts, validate: false });
-  if (opts.validate === false) return res;
-  const u = new URL(/^https?:/.test(path) ? path : BASE + (path.startsWith('/api/') ? path : '/api/v1' + path));
-  const problems = contract.check({ method, path: u.pathname + u.search, status: res.status, headers: res.headers, text: res.text });
-  assert.deepEqual(problems, [], `the answer does not match the contract: ${res.text.slice(0, 400)}`);
-  return res;
-}
-
-// Every item of a list, following `next` (as lib.mjs listAll, through call()).
-async function listAll(path, tok, limit = 500) {
-  const items = [];
-  let after = null;
-  let pages = 0;
-  for (;;) {
-    const sep = path.includes('?') ? '&' : '?';
-    const res = await call('GET', `${path}${sep}limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
-    assert.equal(res.status, 200, res.text);
-    items.push(...res.body.items);
-    pages++;
-    if (!res.body.next) break;
-    after = res.body.next;
-    assert.ok(pages < 1000, 'paging does not end');
-  }
-  return { items, pages };
-}
 
 // ---- helpers --------------------------------------------------------------
 
@@ -82,7 +23,7 @@ function countBody(code, extra = {}) {
 }
 
 async function createIndicator(tok, body) {
-  const res = await call('POST', '/indicators', { token: tok, body });
+  const res = await api('POST', '/indicators', { token: tok, body });
   assert.equal(res.status, 201, res.text);
   return res.body;
 }
@@ -103,10 +44,10 @@ describe('reading the catalogue', () => {
     for (const role of ['viewer', 'editor', 'approver', 'admin']) {
       for (const unit of [t.root, t.A1, newPrefix()]) {
         const tok = roleOf(role, unit);
-        const list = await call('GET', '/indicators?limit=5', { token: tok });
+        const list = await api('GET', '/indicators?limit=5', { token: tok });
         assert.equal(list.status, 200, list.text);
         assert.equal(list.body.items.length, 5);
-        const one = await call('GET', '/indicators/GEN-0301', { token: tok });
+        const one = await api('GET', '/indicators/GEN-0301', { token: tok });
         assert.equal(one.status, 200, one.text);
         assert.equal(one.body.code, 'GEN-0301');
         assert.equal(one.headers.get('etag'), `"${one.body.version}"`);
@@ -115,8 +56,8 @@ describe('reading the catalogue', () => {
   });
 
   test('without a token: 401', async () => {
-    assertProblem(await call('GET', '/indicators'), 401);
-    assertProblem(await call('GET', '/indicators/GEN-0301'), 401);
+    assertProblem(await api('GET', '/indicators'), 401);
+    assertProblem(await api('GET', '/indicators/GEN-0301'), 401);
   });
 
   test('the shipped catalogue has at least 15 national indicators with stable codes', async () => {
@@ -204,12 +145,12 @@ describe('reading the catalogue', () => {
     for (const [qs, field] of [['measure=size', 'measure'], ['aggregation=avg', 'aggregation'],
       ['sex_disaggregated=yes', 'sex_disaggregated'], ['active=1', 'active'], ['unit=HUE', 'unit'],
       ['limit=0', 'limit']]) {
-      assertProblem(await call('GET', `/indicators?${qs}`, { token: tok }), 400, { fields: [field] });
+      assertProblem(await api('GET', `/indicators?${qs}`, { token: tok }), 400, { fields: [field] });
     }
   });
 
   test('an unknown code: 404', async () => {
-    assertProblem(await call('GET', '/indicators/GEN-9999', { token: roleOf('viewer', 'HUE') }), 404, { type: 'not_found' });
+    assertProblem(await api('GET', '/indicators/GEN-9999', { token: roleOf('viewer', 'HUE') }), 404, { type: 'not_found' });
   });
 });
 
@@ -219,7 +160,7 @@ describe('writing the catalogue', () => {
   test('an admin of a root unit creates an indicator: 201, Location, ETag "1", defaults; audited', async () => {
     const t = await rootAdmin();
     const code = t.code('C1');
-    const res = await call('POST', '/indicators', {
+    const res = await api('POST', '/indicators', {
       token: t.admin,
       body: { code, name: 'Số người được tư vấn', measure: 'count', sex_disaggregated: true, aggregation: 'sum',
         unit_of_measure: 'người', source: 'Kế hoạch 595/KH-SYT', description: 'Thử nghiệm.' },
@@ -234,7 +175,7 @@ describe('writing the catalogue', () => {
     assert.equal(i.scale, null);
     assert.equal(i.numerator, null);
     assert.equal(i.version, 1);
-    const got = await call('GET', `/indicators/${code}`, { token: roleOf('viewer', newPrefix()) });
+    const got = await api('GET', `/indicators/${code}`, { token: roleOf('viewer', newPrefix()) });
     assert.deepEqual(got.body, i);
     const audit = await sql("SELECT op, actor_sub, actor_unit, actor_role, scope IS NULL AS public, after->>'name' AS name FROM bdg.audit WHERE resource = 'indicator' AND key = :'k' ORDER BY revision", { k: code });
     assert.deepEqual(audit, [{ op: 'create', actor_sub: `admin-${t.root}`, actor_unit: t.root, actor_role: 'admin', public: true, name: 'Số người được tư vấn' }]);
@@ -261,11 +202,11 @@ describe('writing the catalogue', () => {
     const code = t.code('X');
     for (const role of ['viewer', 'editor', 'approver']) {
       const tok = roleOf(role, t.root);
-      assertProblem(await call('POST', '/indicators', { token: tok, body: countBody(code) }), 403, { type: 'forbidden', detail: /admin/ });
-      assertProblem(await call('PUT', '/indicators/GEN-0401', { token: tok, headers: { 'If-Match': '"1"' }, body: countBody('GEN-0401') }), 403);
-      assertProblem(await call('PATCH', '/indicators/GEN-0401', { token: tok, headers: { 'If-Match': '*' }, body: { active: false } }), 403);
+      assertProblem(await api('POST', '/indicators', { token: tok, body: countBody(code) }), 403, { type: 'forbidden', detail: /admin/ });
+      assertProblem(await api('PUT', '/indicators/GEN-0401', { token: tok, headers: { 'If-Match': '"1"' }, body: countBody('GEN-0401') }), 403);
+      assertProblem(await api('PATCH', '/indicators/GEN-0401', { token: tok, headers: { 'If-Match': '*' }, body: { active: false } }), 403);
     }
-    assertProblem(await call('GET', `/indicators/${code}`, { token: t.admin }), 404);
+    assertProblem(await api('GET', `/indicators/${code}`, { token: t.admin }), 404);
   });
 
   test('an admin of a unit that has a parent: 403 saying the unit is not a root; nothing is written', async () => {
@@ -273,17 +214,17 @@ describe('writing the catalogue', () => {
     const code = t.code('Y');
     for (const unit of [t.A, t.B1]) {
       const tok = roleOf('admin', unit);
-      const p = assertProblem(await call('POST', '/indicators', { token: tok, body: countBody(code) }), 403, { type: 'forbidden' });
+      const p = assertProblem(await api('POST', '/indicators', { token: tok, body: countBody(code) }), 403, { type: 'forbidden' });
       assert.match(p.detail, /root unit/);
       assert.ok(p.detail.includes(unit), p.detail);
-      const before = await call('GET', '/indicators/GEN-0401', { token: tok });
-      assertProblem(await call('PATCH', '/indicators/GEN-0401', { token: tok, headers: { 'If-Match': before.headers.get('etag') }, body: { name: 'Đổi tên' } }), 403, { detail: /root unit/ });
-      assertProblem(await call('PUT', '/indicators/GEN-9999', { token: tok, headers: { 'If-Match': '"1"' }, body: countBody('GEN-9999') }), 403, { detail: /root unit/ });
+      const before = await api('GET', '/indicators/GEN-0401', { token: tok });
+      assertProblem(await api('PATCH', '/indicators/GEN-0401', { token: tok, headers: { 'If-Match': before.headers.get('etag') }, body: { name: 'Đổi tên' } }), 403, { detail: /root unit/ });
+      assertProblem(await api('PUT', '/indicators/GEN-9999', { token: tok, headers: { 'If-Match': '"1"' }, body: countBody('GEN-9999') }), 403, { detail: /root unit/ });
     }
     // An admin whose unit does not exist is no admin of a root either.
-    assertProblem(await call('POST', '/indicators', { token: roleOf('admin', newPrefix()), body: countBody(code) }), 403, { detail: /root unit/ });
-    assertProblem(await call('GET', `/indicators/${code}`, { token: t.admin }), 404);
-    const after = await call('GET', '/indicators/GEN-0401', { token: t.admin });
+    assertProblem(await api('POST', '/indicators', { token: roleOf('admin', newPrefix()), body: countBody(code) }), 403, { detail: /root unit/ });
+    assertProblem(await api('GET', `/indicators/${code}`, { token: t.admin }), 404);
+    const after = await api('GET', '/indicators/GEN-0401', { token: t.admin });
     assert.equal(after.body.name, 'Số cuộc truyền thông về bình đẳng giới');
   });
 
@@ -307,7 +248,7 @@ describe('writing the catalogue', () => {
       [countBody(t.code('VC'), { unit_of_measure: 'x'.repeat(51) }), ['/unit_of_measure']],
     ];
     for (const [body, fields] of cases) {
-      assertProblem(await call('POST', '/indicators', { token: t.admin, body }), 422, { type: 'validation', fields });
+      assertProblem(await api('POST', '/indicators', { token: t.admin, body }), 422, { type: 'validation', fields });
     }
   });
 
@@ -315,29 +256,29 @@ describe('writing the catalogue', () => {
     const t = await rootAdmin();
     const plain = await createIndicator(t.admin, countBody(t.code('PLAIN')));
     const ratio = (extra) => ({ code: t.code('RQ'), name: 'Tỷ lệ', measure: 'percent', aggregation: 'ratio', ...extra });
-    let p = assertProblem(await call('POST', '/indicators', { token: t.admin, body: ratio({ numerator: 'GEN-9999', denominator: 'GEN-0201' }) }), 422, { fields: ['/numerator'] });
+    let p = assertProblem(await api('POST', '/indicators', { token: t.admin, body: ratio({ numerator: 'GEN-9999', denominator: 'GEN-0201' }) }), 422, { fields: ['/numerator'] });
     assert.match(p.detail, /GEN-9999/);
-    assertProblem(await call('POST', '/indicators', { token: t.admin, body: ratio({ numerator: 'GEN-0201', denominator: 'NOPE-1' }) }), 422, { fields: ['/denominator'] });
-    assertProblem(await call('POST', '/indicators', { token: t.admin, body: ratio({ numerator: 'GEN-0301', denominator: 'GEN-0201' }) }), 422, { fields: ['/numerator'] });
-    p = assertProblem(await call('POST', '/indicators', { token: t.admin, body: ratio({ numerator: plain.code, numerator_sex: 'female', denominator: plain.code }) }), 422, { fields: ['/numerator'] });
+    assertProblem(await api('POST', '/indicators', { token: t.admin, body: ratio({ numerator: 'GEN-0201', denominator: 'NOPE-1' }) }), 422, { fields: ['/denominator'] });
+    assertProblem(await api('POST', '/indicators', { token: t.admin, body: ratio({ numerator: 'GEN-0301', denominator: 'GEN-0201' }) }), 422, { fields: ['/numerator'] });
+    p = assertProblem(await api('POST', '/indicators', { token: t.admin, body: ratio({ numerator: plain.code, numerator_sex: 'female', denominator: plain.code }) }), 422, { fields: ['/numerator'] });
     assert.match(p.detail, /not disaggregated by sex/);
-    assertProblem(await call('GET', `/indicators/${t.code('RQ')}`, { token: t.admin }), 404);
+    assertProblem(await api('GET', `/indicators/${t.code('RQ')}`, { token: t.admin }), 404);
   });
 
   test('a code that exists: 409 naming /code', async () => {
     const t = await rootAdmin();
-    assertProblem(await call('POST', '/indicators', { token: t.admin, body: countBody('GEN-0401') }), 409, { type: 'conflict', fields: ['/code'] });
+    assertProblem(await api('POST', '/indicators', { token: t.admin, body: countBody('GEN-0401') }), 409, { type: 'conflict', fields: ['/code'] });
   });
 
   test('POST with an Idempotency-Key: a retry gets the first answer and creates nothing more', async () => {
     const t = await rootAdmin();
     const body = countBody(t.code('IDEM'));
     const headers = { 'Idempotency-Key': `k-${t.prefix}` };
-    const first = await call('POST', '/indicators', { token: t.admin, body, headers });
+    const first = await api('POST', '/indicators', { token: t.admin, body, headers });
     assert.equal(first.status, 201);
     // validate: false: a replay lacks the ETag (api/http.c stores no ETag
     // with the key; the same todo as for units); its body is compared.
-    const again = await call('POST', '/indicators', { token: t.admin, body, headers, validate: false });
+    const again = await api('POST', '/indicators', { token: t.admin, body, headers, validate: false });
     assert.equal(again.status, 201);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
     assert.deepEqual(again.body, first.body);
@@ -351,20 +292,20 @@ describe('changing an indicator', () => {
     const t = await rootAdmin();
     const i = await createIndicator(t.admin, countBody(t.code('P1'), { description: 'Mô tả cũ' }));
     const path = `/indicators/${i.code}`;
-    assertProblem(await call('PATCH', path, { token: t.admin, body: { name: 'Tên mới' } }), 428, { type: 'precondition_required' });
-    const ok = await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"', 'Content-Type': 'application/merge-patch+json' }, body: { name: 'Tên mới', description: null } });
+    assertProblem(await api('PATCH', path, { token: t.admin, body: { name: 'Tên mới' } }), 428, { type: 'precondition_required' });
+    const ok = await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"', 'Content-Type': 'application/merge-patch+json' }, body: { name: 'Tên mới', description: null } });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.headers.get('etag'), '"2"');
     assert.equal(ok.body.name, 'Tên mới');
     assert.equal(ok.body.description, null);
     assert.equal(ok.body.version, 2);
-    assertProblem(await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { name: 'Lại đổi' } }), 412, { type: 'precondition_failed' });
-    assert.equal((await call('GET', path, { token: t.admin })).body.name, 'Tên mới');
+    assertProblem(await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { name: 'Lại đổi' } }), 412, { type: 'precondition_failed' });
+    assert.equal((await api('GET', path, { token: t.admin })).body.name, 'Tên mới');
     // A patch that changes nothing keeps the version.
-    const same = await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"2"' }, body: { name: 'Tên mới' } });
+    const same = await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"2"' }, body: { name: 'Tên mới' } });
     assert.equal(same.status, 200);
     assert.equal(same.body.version, 2);
-    const cached = await call('GET', path, { token: t.admin, headers: { 'If-None-Match': '"2"' } });
+    const cached = await api('GET', path, { token: t.admin, headers: { 'If-None-Match': '"2"' } });
     assert.equal(cached.status, 304);
     const audit = await sql("SELECT op, before->>'name' AS b, after->>'name' AS a FROM bdg.audit WHERE resource = 'indicator' AND key = :'k' ORDER BY revision", { k: i.code });
     assert.deepEqual(audit, [{ op: 'create', b: null, a: i.name }, { op: 'update', b: i.name, a: 'Tên mới' }]);
@@ -374,26 +315,26 @@ describe('changing an indicator', () => {
     const t = await rootAdmin();
     const i = await createIndicator(t.admin, countBody(t.code('P2'), { sex_disaggregated: true, source: 'Nguồn', unit_of_measure: 'người' }));
     const path = `/indicators/${i.code}`;
-    const res = await call('PUT', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { ...i, name: 'Số người (mới)', source: undefined, unit_of_measure: undefined, sex_disaggregated: undefined } });
+    const res = await api('PUT', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { ...i, name: 'Số người (mới)', source: undefined, unit_of_measure: undefined, sex_disaggregated: undefined } });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.name, 'Số người (mới)');
     assert.equal(res.body.source, null);
     assert.equal(res.body.sex_disaggregated, false);
     assert.equal(res.body.version, 2);
-    assertProblem(await call('PUT', path, { token: t.admin, headers: { 'If-Match': '"2"' }, body: { ...res.body, code: t.code('OTHER') } }), 422, { fields: ['/code'] });
-    assertProblem(await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"2"' }, body: { code: t.code('OTHER') } }), 422, { fields: ['/code'] });
-    assertProblem(await call('PUT', path, { token: t.admin, body: res.body }), 428);
-    assertProblem(await call('PUT', `/indicators/${t.code('NONE')}`, { token: t.admin, headers: { 'If-Match': '"1"' }, body: countBody(t.code('NONE')) }), 404);
+    assertProblem(await api('PUT', path, { token: t.admin, headers: { 'If-Match': '"2"' }, body: { ...res.body, code: t.code('OTHER') } }), 422, { fields: ['/code'] });
+    assertProblem(await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"2"' }, body: { code: t.code('OTHER') } }), 422, { fields: ['/code'] });
+    assertProblem(await api('PUT', path, { token: t.admin, body: res.body }), 428);
+    assertProblem(await api('PUT', `/indicators/${t.code('NONE')}`, { token: t.admin, headers: { 'If-Match': '"1"' }, body: countBody(t.code('NONE')) }), 404);
   });
 
   test('deactivate with active=false (there is no DELETE: 405 with Allow)', async () => {
     const t = await rootAdmin();
     const i = await createIndicator(t.admin, countBody(t.code('OLD')));
     const path = `/indicators/${i.code}`;
-    const del = await call('DELETE', path, { token: t.admin, headers: { 'If-Match': '"1"' } });
+    const del = await api('DELETE', path, { token: t.admin, headers: { 'If-Match': '"1"' } });
     assertProblem(del, 405);
     assert.deepEqual(del.headers.get('allow').split(',').map((s) => s.trim()).sort(), ['GET', 'PATCH', 'PUT']);
-    const off = await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { active: false } });
+    const off = await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { active: false } });
     assert.equal(off.status, 200);
     assert.equal(off.body.active, false);
     const inactive = (await listAll(`/indicators?active=false&q=${t.prefix}`, t.admin)).items;
@@ -409,9 +350,9 @@ describe('changing an indicator', () => {
       numerator: part.code, numerator_sex: 'female', denominator: part.code, denominator_sex: 'total',
     });
     const path = `/indicators/${part.code}`;
-    assertProblem(await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { sex_disaggregated: false } }), 422, { fields: ['/sex_disaggregated'] });
-    assertProblem(await call('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { measure: 'percent', aggregation: 'max' } }), 422, { fields: ['/measure'] });
-    assertProblem(await call('PATCH', `/indicators/${t.code('SHARE')}`, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { numerator: t.code('SHARE') } }), 422, { fields: ['/numerator'] });
-    assert.equal((await call('GET', path, { token: t.admin })).body.version, 1);
+    assertProblem(await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { sex_disaggregated: false } }), 422, { fields: ['/sex_disaggregated'] });
+    assertProblem(await api('PATCH', path, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { measure: 'percent', aggregation: 'max' } }), 422, { fields: ['/measure'] });
+    assertProblem(await api('PATCH', `/indicators/${t.code('SHARE')}`, { token: t.admin, headers: { 'If-Match': '"1"' }, body: { numerator: t.code('SHARE') } }), 422, { fields: ['/numerator'] });
+    assert.equal((await api('GET', path, { token: t.admin })).body.version, 1);
   });
 });

@@ -7,54 +7,16 @@
 //
 // Plans are created through POST /plans (psql as user bdg, in a
 // transaction with app.sub = 'test', where the server has no plans API).
-// Every answer is checked against openapi.yaml with the fragments of
-// openapi/fragments/ that it does not contain yet.
+// Every answer is checked against openapi.yaml (lib.mjs's api()).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import YAML from 'yaml';
 
-import { loadContract } from './contract.mjs';
 import {
-  BASE, ROOT, api, assertProblem, makeTree, newPrefix, pgTarget, sql, token,
+  api, assertProblem, makeTree, newPrefix, pgTarget, sql, token,
 } from './lib.mjs';
 
-// ---- the contract: openapi.yaml + openapi/fragments/*.yaml ---------------
-
-function mergedContract() {
-  const doc = YAML.parse(readFileSync(join(ROOT, 'openapi.yaml'), 'utf8'));
-  let dir = [];
-  try {
-    dir = readdirSync(join(ROOT, 'openapi', 'fragments')).filter((f) => f.endsWith('.yaml')).sort();
-  } catch {
-    /* no fragments */
-  }
-  for (const f of dir) {
-    const fr = YAML.parse(readFileSync(join(ROOT, 'openapi', 'fragments', f), 'utf8'));
-    for (const [p, item] of Object.entries(fr.paths || {})) if (!doc.paths[p]) doc.paths[p] = item;
-    for (const [kind, section] of Object.entries(fr.components || {})) {
-      doc.components[kind] ||= {};
-      for (const [name, v] of Object.entries(section)) if (!doc.components[kind][name]) doc.components[kind][name] = v;
-    }
-  }
-  const file = join(mkdtempSync(join(tmpdir(), 'bdg-contract-')), 'openapi.yaml');
-  writeFileSync(file, YAML.stringify(doc));
-  return loadContract(file);
-}
-
-const contract = mergedContract();
-
-// api() with the answer checked against the merged contract.
-async function call(method, path, opts = {}) {
-  const res = await api(method, path, { ...opts, validate: false });
-  const u = new URL(BASE + (path.startsWith('/api/') ? path : '/api/v1' + path));
-  const problems = contract.check({ method, path: u.pathname + u.search, status: res.status, headers: res.headers, text: res.text });
-  assert.deepEqual(problems, [], `the answer does not match the contract: ${res.text.slice(0, 400)}`);
-  return res;
-}
 
 // ---- helpers --------------------------------------------------------------
 
@@ -106,14 +68,14 @@ COMMIT;
 }
 
 async function getSet(plan, tok) {
-  const res = await call('GET', `/plans/${plan}/targets`, { token: tok });
+  const res = await api('GET', `/plans/${plan}/targets`, { token: tok });
   assert.equal(res.status, 200, res.text);
   assert.match(res.headers.get('etag'), /^"[0-9]+"$/);
   return res;
 }
 
 async function putSet(plan, tok, targets, etag) {
-  return call('PUT', `/plans/${plan}/targets`, { token: tok, headers: etag ? { 'If-Match': etag } : {}, body: { targets } });
+  return api('PUT', `/plans/${plan}/targets`, { token: tok, headers: etag ? { 'If-Match': etag } : {}, body: { targets } });
 }
 
 function targetAudit(plan) {
@@ -140,30 +102,30 @@ describe('reading a plan\'s targets', () => {
     assert.deepEqual(a.body, { targets: [] });
     const b = await getSet(s.plan, roleOf('viewer', s.A));
     assert.equal(b.headers.get('etag'), a.headers.get('etag'));
-    const c = await call('GET', `/plans/${s.plan}/targets`, { token: s.editor, headers: { 'If-None-Match': a.headers.get('etag') } });
+    const c = await api('GET', `/plans/${s.plan}/targets`, { token: s.editor, headers: { 'If-None-Match': a.headers.get('etag') } });
     assert.equal(c.status, 304);
   });
 
   test('who reads: the issuing subtree, units above, recipients and their subtrees; a sibling gets 404 like a plan that does not exist', async () => {
     const s = await setup();
     for (const unit of [s.A, s.A1, s.A2, s.root, s.B, s.B1]) {
-      const res = await call('GET', `/plans/${s.plan}/targets`, { token: roleOf('viewer', unit) });
+      const res = await api('GET', `/plans/${s.plan}/targets`, { token: roleOf('viewer', unit) });
       assert.equal(res.status, 200, `${unit}: ${res.text}`);
     }
     // A plan of P-A-1: its sibling P-A-2 does not read it.
     const own = await makePlan({ unit: s.A1 });
-    const sibling = await call('GET', `/plans/${own}/targets`, { token: roleOf('admin', s.A2) });
+    const sibling = await api('GET', `/plans/${own}/targets`, { token: roleOf('admin', s.A2) });
     assertProblem(sibling, 404, { type: 'not_found' });
-    const missing = await call('GET', '/plans/999999999/targets', { token: roleOf('admin', s.A2) });
+    const missing = await api('GET', '/plans/999999999/targets', { token: roleOf('admin', s.A2) });
     assertProblem(missing, 404);
     assert.equal(sibling.body.detail, missing.body.detail);
-    assertProblem(await call('PUT', `/plans/${own}/targets`, { token: roleOf('admin', s.A2), headers: { 'If-Match': '*' }, body: { targets: [] } }), 404);
+    assertProblem(await api('PUT', `/plans/${own}/targets`, { token: roleOf('admin', s.A2), headers: { 'If-Match': '*' }, body: { targets: [] } }), 404);
     // Another tree entirely, and a token whose unit does not exist.
     const other = await makeTree();
-    assertProblem(await call('GET', `/plans/${s.plan}/targets`, { token: roleOf('admin', other.root) }), 404);
-    assertProblem(await call('GET', `/plans/${s.plan}/targets`, { token: roleOf('admin', newPrefix()) }), 404);
-    assertProblem(await call('GET', '/plans/abc/targets', { token: s.editor }), 404);
-    assertProblem(await call('GET', `/plans/${s.plan}/targets`), 401);
+    assertProblem(await api('GET', `/plans/${s.plan}/targets`, { token: roleOf('admin', other.root) }), 404);
+    assertProblem(await api('GET', `/plans/${s.plan}/targets`, { token: roleOf('admin', newPrefix()) }), 404);
+    assertProblem(await api('GET', '/plans/abc/targets', { token: s.editor }), 404);
+    assertProblem(await api('GET', `/plans/${s.plan}/targets`), 401);
   });
 });
 
@@ -345,9 +307,9 @@ describe('validating targets', () => {
     // An inactive indicator takes no new targets (an admin of a root retires one).
     const r = await makeTree();
     const code = `${r.prefix}-OLD`;
-    const made = await call('POST', '/indicators', { token: r.admin, body: { code, name: 'Chỉ tiêu cũ', measure: 'count', aggregation: 'sum' } });
+    const made = await api('POST', '/indicators', { token: r.admin, body: { code, name: 'Chỉ tiêu cũ', measure: 'count', aggregation: 'sum' } });
     assert.equal(made.status, 201, made.text);
-    const off = await call('PATCH', `/indicators/${code}`, { token: r.admin, headers: { 'If-Match': '"1"' }, body: { active: false } });
+    const off = await api('PATCH', `/indicators/${code}`, { token: r.admin, headers: { 'If-Match': '"1"' }, body: { active: false } });
     assert.equal(off.status, 200, off.text);
     await refused([{ indicator: code, unit: s.A, target: 1 }], ['/targets/0/indicator'], /no longer in use/);
   });
@@ -377,8 +339,8 @@ describe('validating targets', () => {
     await refused([{ ...good(), target: '5' }, { ...good(), year: 1999 }, { ...good(), year: 2024.5 }], ['/targets/0/target', '/targets/1/year', '/targets/2/year']);
     await refused([{ ...good(), plan: s.plan }], ['/targets/0/plan']);
     await refused(['GEN-0401'], ['/targets/0']);
-    const res = await call('PUT', `/plans/${s.plan}/targets`, { token: s.editor, headers: { 'If-Match': etag }, body: { items: [] } });
+    const res = await api('PUT', `/plans/${s.plan}/targets`, { token: s.editor, headers: { 'If-Match': etag }, body: { items: [] } });
     assertProblem(res, 422, { fields: ['/targets', '/items'] });
-    assertProblem(await call('PUT', `/plans/${s.plan}/targets`, { token: s.editor, headers: { 'If-Match': etag }, body: { targets: {} } }), 422, { fields: ['/targets'] });
+    assertProblem(await api('PUT', `/plans/${s.plan}/targets`, { token: s.editor, headers: { 'If-Match': etag }, body: { targets: {} } }), 422, { fields: ['/targets'] });
   });
 });

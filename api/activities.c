@@ -12,34 +12,6 @@
 #include "resource.h"
 #include "server.h"
 
-static int id_key(struct req *r, char *key, size_t n)
-{
-	long long id = req_id(r, 0);
-
-	if (id < 0)
-		return -1;
-	snprintf(key, n, "%lld", id);
-	return 0;
-}
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
-static int is_id(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (s[i] < '0' || s[i] > '9' || i >= 18)
-			return 0;
-	return i > 0 && atoll(s) > 0;
-}
-
 static int activities_list(struct req *r)
 {
 	struct activity_filter f = {
@@ -52,9 +24,9 @@ static int activities_list(struct req *r)
 
 	if (resource_page(r, 1, &pg) < 0)
 		return -1;
-	if (f.plan && !is_id(f.plan))
+	if (f.plan && !valid_id(f.plan))
 		return req_bad_param(r, "plan", "must be a plan id");
-	if (f.category && !in_list(f.category, activity_categories))
+	if (f.category && !valid_enum(f.category, activity_categories))
 		return req_bad_param(r, "category", "is not an activity category");
 	if (f.lead_unit && !valid_code(f.lead_unit))
 		return req_bad_param(r, "lead_unit", "must be a unit code");
@@ -62,7 +34,7 @@ static int activities_list(struct req *r)
 		return req_bad_param(r, "unit", "must be a unit code");
 	if (f.under && !valid_code(f.under))
 		return req_bad_param(r, "under", "must be a unit code");
-	if (f.status && !in_list(f.status, activity_statuses))
+	if (f.status && !valid_enum(f.status, activity_statuses))
 		return req_bad_param(r, "status", "must be planned, in_progress, done or cancelled");
 	if (f.from && !valid_date(f.from))
 		return req_bad_param(r, "from", "must be a date as YYYY-MM-DD");
@@ -81,7 +53,7 @@ static int plan_activities_list(struct req *r)
 	char next[256], key[24];
 	char *items;
 
-	if (id_key(r, key, sizeof key) < 0 || resource_page(r, 0, &pg) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0 || resource_page(r, 0, &pg) < 0)
 		return -1;
 	if (pg.has_after && !activity_plan_key_valid(pg.after))
 		return req_bad_param(r, "after", "is not a cursor this server gave out");
@@ -96,7 +68,7 @@ static int plan_activities_create(struct req *r)
 	long long v = 0, id = 0;
 	int rc;
 
-	if (id_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = activity_create(&r->ctx, key, r->body, &doc, &v, &id);
 	snprintf(id_text, sizeof id_text, "%lld", id);
@@ -109,7 +81,7 @@ static int activities_get(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (id_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = activity_get(&r->ctx, key, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -121,7 +93,7 @@ static int activities_put(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (id_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = activity_update(&r->ctx, key, r->body, r->if_match, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -131,7 +103,7 @@ static int activities_patch(struct req *r)
 {
 	char key[24];
 
-	if (id_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	return resource_patch(r, key, activity_get, activity_update);
 }
@@ -140,7 +112,7 @@ static int activities_delete(struct req *r)
 {
 	char key[24];
 
-	if (id_key(r, key, sizeof key) < 0 || activity_delete(&r->ctx, key, r->if_match) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0 || activity_delete(&r->ctx, key, r->if_match) < 0)
 		return -1;
 	return resp_empty(r);
 }

@@ -1,6 +1,5 @@
 /* changes.c: /changes — every write in revision order, for portals that
  * pull incrementally — and /audit, the same rows with who and before. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +14,6 @@
 
 static const char *const resources[] = {"unit", "plan", "activity", "indicator", "target", "report", NULL};
 
-static int is_digits(const char *s)
-{
-	if (!*s || strlen(s) > 18)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
 
 static int known_resource(const char *s, size_t n)
 {
@@ -42,7 +32,7 @@ static int parse_limit(struct req *r, int *limit)
 	*limit = 100;
 	if (!l)
 		return 0;
-	if (!is_digits(l) || atoi(l) < 1 || atoi(l) > CHANGES_MAX)
+	if (!valid_digits(l) || atoi(l) < 1 || atoi(l) > CHANGES_MAX)
 		return req_bad_param(r, "limit", "must be a whole number from 1 to 1000");
 	*limit = atoi(l);
 	return 0;
@@ -72,7 +62,7 @@ static int changes_list(struct req *r)
 
 	if (!f.since)
 		f.since = "0";
-	if (!is_digits(f.since))
+	if (!valid_digits(f.since))
 		return req_bad_param(r, "since", "must be a revision number (0 for the beginning)");
 	if (parse_limit(r, &f.limit) < 0)
 		return -1;
@@ -99,9 +89,9 @@ static int audit_get(struct req *r)
 
 	if (f.resource && !known_resource(f.resource, strlen(f.resource)))
 		return req_bad_param(r, "resource", "must be one of unit, plan, activity, indicator, target, report");
-	if (f.id && !is_digits(f.id))
+	if (f.id && !valid_digits(f.id))
 		return req_bad_param(r, "id", "must be a positive id");
-	if (f.after && !is_digits(f.after))
+	if (f.after && !valid_digits(f.after))
 		return req_bad_param(r, "after", "must be a revision number");
 	if ((f.from && !valid_timestamp(f.from)) || (f.to && !valid_timestamp(f.to)))
 		return req_bad_param(r, f.from && !valid_timestamp(f.from) ? "from" : "to",

@@ -83,6 +83,16 @@ bad:
 	return -1;
 }
 
+int req_id_key(struct req *r, int i, char *key, size_t n)
+{
+	long long id = req_id(r, i);
+
+	if (id < 0)
+		return -1;
+	snprintf(key, n, "%lld", id);
+	return 0;
+}
+
 int resp_json(struct req *r, int status, char *text)
 {
 	free(r->out);

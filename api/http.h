@@ -75,6 +75,10 @@ int req_bad_param(struct req *r, const char *name, const char *message);
 /* Path parameter i (0-based) as a positive id; -1 with err 404 when not one. */
 long long req_id(struct req *r, int i);
 
+/* The same as canonical decimal text ("007" → "7") in key, for lib
+ * functions that take keys as text; 0, or -1 with err 404. */
+int req_id_key(struct req *r, int i, char *key, size_t n);
+
 /* Answer with JSON text; takes ownership of text (malloc'd). */
 int resp_json(struct req *r, int status, char *text);
 /* Answer with a copy of any bytes and a content type. */

@@ -12,36 +12,6 @@
 #include "resource.h"
 #include "server.h"
 
-/* The {id} path parameter as canonical decimal text ("007" → "7"); -1
- * with 404 when it is not an id. */
-static int plan_key(struct req *r, char *key, size_t n)
-{
-	long long id = req_id(r, 0);
-
-	if (id < 0)
-		return -1;
-	snprintf(key, n, "%lld", id);
-	return 0;
-}
-
-static int in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
-static int is_id(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (s[i] < '0' || s[i] > '9' || i >= 18)
-			return 0;
-	return i > 0 && atoll(s) > 0;
-}
-
 static int plans_list(struct req *r)
 {
 	struct plan_filter f = {
@@ -58,13 +28,13 @@ static int plans_list(struct req *r)
 		return req_bad_param(r, "unit", "must be a unit code");
 	if (f.under && !valid_code(f.under))
 		return req_bad_param(r, "under", "must be a unit code");
-	if (f.year && (!is_id(f.year) || atoi(f.year) < 2000 || atoi(f.year) > 2100))
+	if (f.year && (!valid_id(f.year) || atoi(f.year) < 2000 || atoi(f.year) > 2100))
 		return req_bad_param(r, "year", "must be a year from 2000 to 2100");
-	if (f.status && !in_list(f.status, plan_statuses))
+	if (f.status && !valid_enum(f.status, plan_statuses))
 		return req_bad_param(r, "status", "must be draft, issued, superseded or cancelled");
-	if (f.type && !in_list(f.type, plan_types))
+	if (f.type && !valid_enum(f.type, plan_types))
 		return req_bad_param(r, "type", "must be plan or guidance");
-	if (f.parent_plan && !is_id(f.parent_plan))
+	if (f.parent_plan && !valid_id(f.parent_plan))
 		return req_bad_param(r, "parent_plan", "must be a plan id");
 	if (f.q && strlen(f.q) > 200)
 		return req_bad_param(r, "q", "must be at most 200 bytes");
@@ -89,7 +59,7 @@ static int plans_get(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (plan_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = plan_get(&r->ctx, key, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -101,7 +71,7 @@ static int plans_put(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (plan_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = plan_update(&r->ctx, key, r->body, r->if_match, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -111,7 +81,7 @@ static int plans_patch(struct req *r)
 {
 	char key[24];
 
-	if (plan_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	return resource_patch(r, key, plan_get, plan_update);
 }
@@ -120,7 +90,7 @@ static int plans_delete(struct req *r)
 {
 	char key[24];
 
-	if (plan_key(r, key, sizeof key) < 0 || plan_delete(&r->ctx, key, r->if_match) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0 || plan_delete(&r->ctx, key, r->if_match) < 0)
 		return -1;
 	return resp_empty(r);
 }
@@ -131,7 +101,7 @@ static int plans_issue(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (plan_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = plan_issue(&r->ctx, key, r->body, r->if_match, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -143,7 +113,7 @@ static int plans_cancel(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (plan_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = plan_cancel(&r->ctx, key, r->body, r->if_match, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -155,7 +125,7 @@ static int plans_supersede(struct req *r)
 	long long v = 0;
 	int rc;
 
-	if (plan_key(r, key, sizeof key) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0)
 		return -1;
 	rc = plan_supersede(&r->ctx, key, r->body, r->if_match, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
@@ -168,7 +138,7 @@ static int plans_children(struct req *r)
 	char next[256], key[24];
 	char *items, *doc = NULL;
 
-	if (plan_key(r, key, sizeof key) < 0 || resource_page(r, 1, &pg) < 0 ||
+	if (req_id_key(r, 0, key, sizeof key) < 0 || resource_page(r, 1, &pg) < 0 ||
 	    plan_get(&r->ctx, key, &doc, NULL) < 0)
 		return -1;
 	free(doc);
@@ -182,7 +152,7 @@ static int plans_tree(struct req *r)
 {
 	char *doc = NULL, key[24];
 
-	if (plan_key(r, key, sizeof key) < 0 || plan_tree(&r->ctx, key, &doc) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0 || plan_tree(&r->ctx, key, &doc) < 0)
 		return -1;
 	return resp_json(r, 200, doc);
 }
@@ -193,7 +163,7 @@ static int plans_document(struct req *r)
 	size_t len = 0;
 	int rc;
 
-	if (plan_key(r, key, sizeof key) < 0 || plan_document(&r->ctx, key, &html, &len) < 0)
+	if (req_id_key(r, 0, key, sizeof key) < 0 || plan_document(&r->ctx, key, &html, &len) < 0)
 		return -1;
 	rc = resp_bytes(r, 200, "text/html; charset=utf-8", html, len);
 	free(html);

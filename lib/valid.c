@@ -98,6 +98,21 @@ int valid_period(const char *s, char *kind)
 	return 0;
 }
 
+int valid_digits(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!isdigit((unsigned char)s[i]) || i >= 18)
+			return 0;
+	return i > 0;
+}
+
+int valid_id(const char *s)
+{
+	return valid_digits(s) && atoll(s) > 0;
+}
+
 int valid_enum(const char *s, const char *const *names)
 {
 	for (; *names; names++)

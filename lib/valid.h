@@ -53,6 +53,10 @@ int valid_date(const char *s);
 int valid_timestamp(const char *s);
 /* 1 when s is a valid period; *kind gets 'Y', 'H', 'Q' or 'M'. */
 int valid_period(const char *s, char *kind);
+/* 1 when s is 1 to 18 decimal digits (a revision; "0" allowed). */
+int valid_digits(const char *s);
+/* 1 when s is a positive decimal id (at most 18 digits). */
+int valid_id(const char *s);
 /* 1 when s is one of the NULL-terminated names. */
 int valid_enum(const char *s, const char *const *names);
 /* 1 when s matches the code format. */

@@ -11,6 +11,7 @@ extern const struct route activity_routes[];
 extern const struct route indicator_routes[];
 extern const struct route target_routes[];
 extern const struct route change_routes[];
+extern const struct route report_routes[];
 extern const struct route bulk_routes[];
 
 const struct route *const route_tables[] = {
@@ -20,6 +21,7 @@ const struct route *const route_tables[] = {
 	activity_routes,
 	indicator_routes,
 	target_routes,
+	report_routes,
 	change_routes,
 	bulk_routes,
 	NULL,

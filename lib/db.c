@@ -124,6 +124,7 @@ static const struct db_stmt st_session = {
 	" set_config('lock_timeout', $1, false),"
 	" set_config('idle_in_transaction_session_timeout', '60000', false),"
 	" set_config('TimeZone', 'UTC', false),"
+	" set_config('jit', 'off', false),"
 	" set_config('application_name', 'bdgd', false)",
 	1,
 };

@@ -347,6 +347,11 @@ static int cmd_serve(struct bdg_config *cfg, int argc, char **argv)
 	opts[o++] = "max_request_size"; opts[o++] = "32768";
 	opts[o++] = "enable_directory_listing"; opts[o++] = "no";
 	opts[o++] = "decode_url"; opts[o++] = "yes";
+	/* CORS is ours (BDG_CORS_ORIGINS, api/http.c): empty values keep
+	 * civetweb from answering preflights itself with "*". */
+	opts[o++] = "access_control_allow_origin"; opts[o++] = "";
+	opts[o++] = "access_control_allow_methods"; opts[o++] = "";
+	opts[o++] = "access_control_allow_headers"; opts[o++] = "";
 	opts[o] = NULL;
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;

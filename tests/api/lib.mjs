@@ -378,3 +378,61 @@ export function auditOf(prefix) {
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+// ---- a server of one's own ------------------------------------------------
+
+// A free TCP port on 127.0.0.1.
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+// Start a bdgd of its own (own data folder and embedded cluster, own port,
+// own secret) with extra BDG_* settings, for tests that need a
+// configuration the shared server does not have. Resolves once /ready is
+// 200 with {url, secret, dataDir, child, token({unit, role, sub}),
+// stop()}; stop() sends SIGTERM and resolves with the exit code.
+export async function ownServer(settings = {}) {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, chmodSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dataDir = mkdtempSync(join(tmpdir(), 'bdg-own-'));
+  chmodSync(dataDir, 0o755);
+  const secret = randomBytes(32).toString('hex');
+  const port = await freePort();
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BDG_')) env[k] = v;
+  Object.assign(env, { BDG_DATA_DIR: join(dataDir, 'var'), BDG_LISTEN: `127.0.0.1:${port}`, BDG_JWT_SECRET: secret, BDG_LOG: 'quiet' }, settings);
+  const child = spawn(BDGD, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let exited = null;
+  child.stderr.on('data', (d) => { stderr += d; });
+  const done = new Promise((ok) => child.on('exit', (code, signal) => { exited = { code, signal }; ok(exited); }));
+  const url = `http://127.0.0.1:${port}`;
+  for (let t0 = Date.now(); ; await sleep(150)) {
+    if (exited) throw new Error(`bdgd exited before it was ready (${JSON.stringify(exited)}): ${stderr}`);
+    if (Date.now() - t0 > 90000) throw new Error(`bdgd was not ready within 90 s: ${stderr}`);
+    try {
+      if ((await fetch(`${url}/api/v1/ready`)).status === 200) break;
+    } catch { /* not listening yet */ }
+  }
+  return {
+    url, secret, dataDir, child,
+    token: ({ unit, role = 'admin', sub = 'own-server' }) => {
+      const n = nowSec();
+      return signJwt({ payload: { sub, unit, role, iat: n, exp: n + 600 }, key: secret });
+    },
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      const r = await done;
+      rmSync(dataDir, { recursive: true, force: true });
+      return r;
+    },
+  };
+}

@@ -25,6 +25,7 @@
 #include "page.h"
 #include "ratelimit.h"
 #include "server.h"
+#include "valid.h"
 #include "web.h"
 
 #define API_PREFIX "/api/v1"
@@ -332,6 +333,10 @@ static int parse_query(struct req *r, const char *qs)
 		if (mg_url_decode(p, (int)klen, q->name, (int)klen + 1, 1) < 0 ||
 		    mg_url_decode(eq ? eq + 1 : "", (int)vlen, q->value, (int)vlen + 1, 1) < 0)
 			return bdg_fail(&r->ctx.err, 400, "bad_request", "The query string is not well formed.");
+		if (!utf8_valid(q->name, strlen(q->name)) || !utf8_valid(q->value, strlen(q->value))) {
+			bdg_fail(&r->ctx.err, 400, "bad_request", "A query parameter is not valid UTF-8 text.");
+			return -1;
+		}
 		for (a = allowed; *a; a += kl + (a[kl] == ',')) {
 			kl = strcspn(a, ",");
 			if (kl == strlen(q->name) && strncmp(a, q->name, kl) == 0) {
@@ -370,6 +375,26 @@ static int authenticate(struct server *s, struct req *r)
 	return 0;
 }
 
+/* Two Content-Length headers that differ, or Content-Length together with
+ * Transfer-Encoding: the framing is ambiguous (RFC 9112 §6.3), refused. */
+static int framing_ambiguous(const struct mg_request_info *ri)
+{
+	const char *cl = NULL;
+	int i, te = 0;
+
+	for (i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name, *value = ri->http_headers[i].value;
+		if (!strcasecmp(name, "Transfer-Encoding"))
+			te = 1;
+		if (strcasecmp(name, "Content-Length"))
+			continue;
+		if (cl && strcmp(cl, value))
+			return 1;
+		cl = value;
+	}
+	return cl && te;
+}
+
 static int read_body(struct req *r, long cap)
 {
 	const struct mg_request_info *ri = mg_get_request_info(r->mc);
@@ -378,6 +403,12 @@ static int read_body(struct req *r, long cap)
 	char *buf = NULL;
 	int n;
 
+	if (framing_ambiguous(ri)) {
+		snprintf(r->extra_headers + strlen(r->extra_headers),
+			 sizeof r->extra_headers - strlen(r->extra_headers), "Connection: close\r\n");
+		return bdg_fail(&r->ctx.err, 400, "bad_request",
+				"The body's length is ambiguous (several Content-Length values, or with Transfer-Encoding).");
+	}
 	if (declared > cap) {
 		snprintf(r->extra_headers + strlen(r->extra_headers),
 			 sizeof r->extra_headers - strlen(r->extra_headers), "Connection: close\r\n");
@@ -414,6 +445,13 @@ static int read_body(struct req *r, long cap)
 				 sizeof r->extra_headers - strlen(r->extra_headers), "Connection: close\r\n");
 			return bdg_fail(&r->ctx.err, 413, "too_large", "The request body is larger than %ld bytes.", cap);
 		}
+	}
+	if (declared >= 0 && (long long)len < declared) {
+		free(buf);
+		snprintf(r->extra_headers + strlen(r->extra_headers),
+			 sizeof r->extra_headers - strlen(r->extra_headers), "Connection: close\r\n");
+		return bdg_fail(&r->ctx.err, 400, "bad_request",
+				"The body ended before its Content-Length (%lld bytes).", declared);
 	}
 	if (!buf && !(buf = malloc(1)))
 		return bdg_fail(&r->ctx.err, 500, "internal", "Out of memory.");
@@ -842,10 +880,10 @@ int http_dispatch(struct mg_connection *mc, void *data)
 	struct server *s = data;
 	const struct mg_request_info *ri = mg_get_request_info(mc);
 	struct req *r = calloc(1, sizeof *r);
-	char allow[64], cors[512];
+	char allow[64], cors[512], uri[1024];
 	int64_t t0 = now_us();
-	const char *uri = ri->local_uri ? ri->local_uri : "/";
-	int i, status;
+	const char *raw = ri->local_uri ? ri->local_uri : "/";
+	int i, status, n;
 
 	if (!r) {
 		mg_printf(mc, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -860,6 +898,22 @@ int http_dispatch(struct mg_connection *mc, void *data)
 	r->if_match = -1;
 	request_id(r);
 	cors_headers(s, r, cors, sizeof cors);
+
+	/* civetweb leaves the path encoded (decode_url=no): decoded here, so
+	 * that a %00 cannot cut it short and bad UTF-8 never reaches SQL. */
+	n = mg_url_decode(raw, (int)strlen(raw), uri, (int)sizeof uri, 0);
+	if (n < 0 || memchr(uri, '\0', (size_t)n)) {
+		snprintf(r->path, sizeof r->path, "/");
+		bdg_fail(&r->ctx.err, 400, "bad_request", "The request path is too long or holds a NUL byte.");
+		snprintf(r->extra_headers, sizeof r->extra_headers, "Connection: close\r\n");
+		goto problem;
+	}
+	if (atomic_load(&s->stopping)) {
+		snprintf(r->path, sizeof r->path, "%.500s", uri);
+		bdg_fail(&r->ctx.err, 503, "stopping", "The server is stopping; try again shortly.");
+		snprintf(r->extra_headers, sizeof r->extra_headers, "Connection: close\r\n");
+		goto problem;
+	}
 
 	if (strncmp(uri, API_PREFIX, sizeof API_PREFIX - 1) != 0 ||
 	    (uri[sizeof API_PREFIX - 1] != '/' && uri[sizeof API_PREFIX - 1] != '\0')) {
@@ -897,6 +951,12 @@ int http_dispatch(struct mg_connection *mc, void *data)
 			bdg_fail(&r->ctx.err, 404, "not_found", "There is no such route.");
 		}
 		goto problem;
+	}
+	for (i = 0; i < r->nparam; i++) {
+		if (!utf8_valid(r->param[i], strlen(r->param[i]))) {
+			bdg_fail(&r->ctx.err, 404, "not_found", "No such resource, or it is out of your reach.");
+			goto problem;
+		}
 	}
 	if (parse_query(r, ri->query_string) < 0)
 		goto problem;

@@ -54,7 +54,7 @@ static const char common_flags[] =
 	"  --jwt-alg ALG               BDG_JWT_ALG (HS256 | RS256 | ES256)\n"
 	"  --jwt-issuer ISS            BDG_JWT_ISSUER\n"
 	"  --jwt-audience AUD          BDG_JWT_AUDIENCE\n"
-	"  --threads N                 BDG_THREADS (128)\n"
+	"  --threads N                 BDG_THREADS (256)\n"
 	"  --pool-size N               BDG_POOL_SIZE (8)\n"
 	"  --statement-timeout-ms N    BDG_STATEMENT_TIMEOUT_MS (5000)\n"
 	"  --body-max BYTES            BDG_BODY_MAX (1048576)\n"
@@ -341,12 +341,15 @@ static int cmd_serve(struct bdg_config *cfg, int argc, char **argv)
 	opts[o++] = "listening_ports"; opts[o++] = cfg->listen;
 	opts[o++] = "num_threads"; opts[o++] = threads;
 	opts[o++] = "enable_keep_alive"; opts[o++] = "yes";
-	opts[o++] = "keep_alive_timeout_ms"; opts[o++] = "30000";
+	/* Above the 4 s idle timeout of common HTTP client pools (so that a
+	 * client never reuses a connection the server is closing), short
+	 * enough that idle connections do not hold worker threads for long. */
+	opts[o++] = "keep_alive_timeout_ms"; opts[o++] = "5000";
 	opts[o++] = "tcp_nodelay"; opts[o++] = "1";
 	opts[o++] = "request_timeout_ms"; opts[o++] = timeout;
 	opts[o++] = "max_request_size"; opts[o++] = "32768";
 	opts[o++] = "enable_directory_listing"; opts[o++] = "no";
-	opts[o++] = "decode_url"; opts[o++] = "yes";
+	opts[o++] = "decode_url"; opts[o++] = "no";
 	/* CORS is ours (BDG_CORS_ORIGINS, api/http.c): empty values keep
 	 * civetweb from answering preflights itself with "*". */
 	opts[o++] = "access_control_allow_origin"; opts[o++] = "";
@@ -366,7 +369,11 @@ static int cmd_serve(struct bdg_config *cfg, int argc, char **argv)
 
 	sigwait(&set, &sig);
 	logf_info("stopping: finishing requests in flight", "signal", sig == SIGTERM ? "TERM" : "INT");
+	/* New requests get 503 + Connection: close; those in flight finish and
+	 * are answered (bounded) before civetweb stops writing. */
 	atomic_store(&srv->stopping, 1);
+	for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < 25000; waited += 10)
+		usleep(10000);
 	mg_stop(ctx);
 	mg_exit_library();
 	if (srv->read_pool != srv->pool)

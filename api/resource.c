@@ -40,7 +40,8 @@ int resource_patch(struct req *r, const char *key, resource_get_fn get, resource
 		goto out;
 	}
 	json_merge_patch(cur, r->body);
-	rc = put(&r->ctx, key, cur, r->if_match_any ? version : r->if_match, &doc, &version);
+	/* If-Match: * matches whatever version is current at the write. */
+	rc = put(&r->ctx, key, cur, r->if_match_any ? 0 : r->if_match, &doc, &version);
 	json_decref(cur);
 	if (rc == 0)
 		rc = ctx_commit(&r->ctx);

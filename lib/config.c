@@ -89,7 +89,7 @@ int config_from_env(struct bdg_config *c, char *errbuf, size_t errlen)
 	snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
 	snprintf(c->data_dir, sizeof c->data_dir, "./var");
 	snprintf(c->log_level, sizeof c->log_level, "info");
-	c->threads = 128;
+	c->threads = 256;
 	c->pool_size = 8;
 	c->statement_timeout_ms = 5000;
 	c->body_max = 1L << 20;

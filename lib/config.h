@@ -18,7 +18,7 @@ struct bdg_config {
 	char jwt_alg[8];             /* BDG_JWT_ALG: HS256 | RS256 | ES256; derived when empty */
 	char jwt_issuer[256];        /* BDG_JWT_ISSUER; empty = not checked */
 	char jwt_audience[256];      /* BDG_JWT_AUDIENCE; empty = not checked */
-	int threads;                 /* BDG_THREADS, default 128 */
+	int threads;                 /* BDG_THREADS, default 256 */
 	int pool_size;               /* BDG_POOL_SIZE, default 8 */
 	int statement_timeout_ms;    /* BDG_STATEMENT_TIMEOUT_MS, default 5000 */
 	long body_max;               /* BDG_BODY_MAX, default 1 MiB */

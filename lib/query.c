@@ -17,8 +17,13 @@ int query_list(struct bdg_ctx *c, const struct db_stmt *st, const char *const *p
 	if (!conn)
 		return -1;
 	r = db_exec(conn, st, params, &c->err);
-	if (!r)
+	if (!r) {
+		/* A list reads nothing but its filters and cursor: a value the
+		 * database refuses there is a bad request, not bad content. */
+		if (c->err.status == 422 && c->err.nfields == 0)
+			bdg_fail(&c->err, 400, "bad_request", "A filter or the cursor holds a value that is not valid.");
 		return -1;
+	}
 	if (PQntuples(r) != 1 || PQnfields(r) < 2) {
 		bdg_fail(&c->err, 500, "internal", "The server could not complete the request.");
 		goto out;

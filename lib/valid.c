@@ -10,6 +10,32 @@
 static int check_value(const json_t *v, const struct vfield *f, const char *path,
 		       struct bdg_err *err);
 
+int utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t k, need = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+			: (c & 0xF8) == 0xF0 ? 3 : 9;
+		unsigned cp;
+
+		if (c == 0 || need == 9 || (size_t)(end - p) <= need)
+			return 0;
+		cp = need == 0 ? c : c & (0x3F >> need);
+		for (k = 1; k <= need; k++) {
+			if ((p[k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[k] & 0x3F);
+		}
+		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		p += need + 1;
+	}
+	return 1;
+}
+
 size_t utf8_chars(const char *s)
 {
 	size_t n = 0;

@@ -61,6 +61,8 @@ int valid_id(const char *s);
 int valid_enum(const char *s, const char *const *names);
 /* 1 when s matches the code format. */
 int valid_code(const char *s);
+/* 1 when the n bytes at s are well-formed UTF-8 without NUL. */
+int utf8_valid(const char *s, size_t n);
 /* Number of Unicode characters in a valid UTF-8 string. */
 size_t utf8_chars(const char *s);
 

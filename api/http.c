@@ -691,15 +691,15 @@ static int run_handler(struct req *r)
 	return 0;
 }
 
-static void put_common_headers(struct req *r, const char *cors)
-{
-	mg_printf(r->mc, "X-Request-Id: %s\r\n%s%s", r->ctx.request_id, cors, r->extra_headers);
-}
-
+/* The status line, the headers and the body go out in ONE write: with
+ * tcp_nodelay every mg_printf is its own send() and TCP segment, and the
+ * client wakes for each. */
 static void send_response(struct req *r, const char *cors)
 {
 	const char *inm;
 	char etag[32] = "";
+	struct buf b = {0};
+	int head = strcmp(r->method, "HEAD") == 0;
 
 	if (r->status < 0)              /* streamed already */
 		return;
@@ -708,25 +708,25 @@ static void send_response(struct req *r, const char *cors)
 	inm = mg_get_header(r->mc, "If-None-Match");
 	if (etag[0] && inm && strcmp(r->method, "GET") == 0 && strstr(inm, etag)) {
 		r->status = 304;
-		mg_printf(r->mc, "HTTP/1.1 304 Not Modified\r\nETag: %s\r\nContent-Length: 0\r\n", etag);
-		put_common_headers(r, cors);
-		mg_printf(r->mc, "\r\n");
-		return;
+		buf_printf(&b, "HTTP/1.1 304 Not Modified\r\nETag: %s\r\nContent-Length: 0\r\n", etag);
+	} else {
+		buf_printf(&b, "HTTP/1.1 %d %s\r\n", r->status, bdg_status_title(r->status));
+		if (r->status != 204)
+			buf_printf(&b, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+				   r->out_type ? r->out_type : "application/json", r->out_len);
+		if (etag[0])
+			buf_printf(&b, "ETag: %s\r\n", etag);
+		if (r->location[0])
+			buf_printf(&b, "Location: %s\r\n", r->location);
+		if (strncmp(r->path, "/", 1) == 0 && r->route)
+			buf_puts(&b, "Cache-Control: no-store\r\n");
 	}
-	mg_printf(r->mc, "HTTP/1.1 %d %s\r\n", r->status, bdg_status_title(r->status));
-	if (r->status != 204)
-		mg_printf(r->mc, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-			  r->out_type ? r->out_type : "application/json", r->out_len);
-	if (etag[0])
-		mg_printf(r->mc, "ETag: %s\r\n", etag);
-	if (r->location[0])
-		mg_printf(r->mc, "Location: %s\r\n", r->location);
-	if (strncmp(r->path, "/", 1) == 0 && r->route)
-		mg_printf(r->mc, "Cache-Control: no-store\r\n");
-	put_common_headers(r, cors);
-	mg_printf(r->mc, "\r\n");
-	if (r->out_len && strcmp(r->method, "HEAD") != 0)
-		mg_write(r->mc, r->out, r->out_len);
+	buf_printf(&b, "X-Request-Id: %s\r\n%s%s\r\n", r->ctx.request_id, cors, r->extra_headers);
+	if (r->status != 304 && r->out_len && !head)
+		buf_add(&b, r->out, r->out_len);
+	if (b.data && !b.oom)
+		mg_write(r->mc, b.data, b.len);
+	buf_free(&b);
 }
 
 /* The request path as a URI reference: unreserved bytes and '/' kept,

@@ -6,20 +6,25 @@
 #include <string.h>
 
 /* $1 actor unit, $2 since, $3 limit+1, $4 types (text[] literal), $5 under */
+/* The actor's path is a scalar sub-select (an InitPlan), not a joined CTE:
+ * every plan, custom or generic, then walks audit_pkey in revision order
+ * and stops at the limit (joined to a CTE, the custom plans of a pooled
+ * connection's first executions sorted every later revision). The page is
+ * assembled as json, not jsonb: no binary tree built only to be printed. */
 static const struct db_stmt st_changes = {
 	"change_list",
-	"WITH actor AS (SELECT bdg.unit_path($1::text) AS path),"
-	" under AS (SELECT u.path FROM bdg.unit u, actor WHERE u.code = $5::text AND u.path <@ actor.path),"
-	" rows AS (SELECT a.revision, a.resource, a.resource_id, a.key, a.op, a.at, a.after"
-	"   FROM bdg.audit a, actor"
-	"   WHERE a.revision > $2::bigint AND bdg.audit_visible(a.scope, a.resource, actor.path)"
+	"WITH rows AS (SELECT a.revision, a.resource, a.resource_id, a.key, a.op, a.at, a.after"
+	"   FROM bdg.audit a"
+	"   WHERE a.revision > $2::bigint"
+	"   AND bdg.audit_visible(a.scope, a.resource, (SELECT bdg.unit_path($1::text)))"
 	"   AND ($4::text[] IS NULL OR a.resource = ANY ($4::text[]))"
-	"   AND ($5::text IS NULL OR a.scope <@ (SELECT path FROM under))"
+	"   AND ($5::text IS NULL OR a.scope <@ (SELECT u.path FROM bdg.unit u"
+	"     WHERE u.code = $5::text AND u.path <@ bdg.unit_path($1::text)))"
 	"   ORDER BY a.revision LIMIT $3::int),"
 	" page AS (SELECT *, row_number() OVER (ORDER BY revision) AS rn FROM rows)"
-	" SELECT coalesce(jsonb_agg(jsonb_build_object('revision', revision, 'resource', resource,"
+	" SELECT coalesce(json_agg(json_build_object('revision', revision, 'resource', resource,"
 	"   'id', resource_id, 'key', key, 'op', op, 'at', at, 'data', after) ORDER BY revision)"
-	"   FILTER (WHERE rn < $3::int), '[]')::text,"
+	"   FILTER (WHERE rn < $3::int), '[]'::json)::text,"
 	"   max(revision) FILTER (WHERE rn < $3::int), count(*) = $3::int"
 	" FROM page",
 	5,

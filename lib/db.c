@@ -364,15 +364,23 @@ static int simple(struct db_conn *c, const char *sql, struct bdg_err *err)
 	return ok ? 0 : -1;
 }
 
+/* A pooled connection that died with its server (a restart) is found out
+ * by its first statement: BEGIN is then sent once more on a fresh one. */
 int db_begin(struct db_conn *c, struct bdg_err *err)
 {
-	if (c->tx_depth++ > 0)
+	if (c->tx_depth > 0) {
+		c->tx_depth++;
 		return 0;
+	}
 	c->failed_tx = 0;
 	if (simple(c, "BEGIN", err) < 0) {
-		c->tx_depth = 0;
-		return -1;
+		if (!conn_lost(c))
+			return -1;
+		bdg_err_clear(err);
+		if (conn_open(c->pool, c, err) < 0 || simple(c, "BEGIN", err) < 0)
+			return -1;
 	}
+	c->tx_depth = 1;
 	return 0;
 }
 

@@ -90,10 +90,11 @@ static const struct db_stmt st_get = {
  * $8 type, $9 parent_plan, $10 q */
 static const struct db_stmt st_list = {
 	"plan_list",
-	"WITH actor AS (SELECT bdg.unit_path($1::text) AS path),"
-	" page AS (SELECT p.id AS k, bdg.plan_doc(p) AS doc, row_number() OVER (ORDER BY p.id) AS rn"
+	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
+	" keys AS (SELECT p.id AS k"
 	"   FROM bdg.plan p JOIN bdg.unit u ON u.id = p.unit_id, actor"
-	"   WHERE bdg.plan_visible(p, actor.path)"
+	"   WHERE (u.path <@ actor.path OR actor.path <@ u.path OR EXISTS (SELECT 1 FROM bdg.plan_recipient r"
+	"     JOIN bdg.unit ru ON ru.id = r.unit_id WHERE r.plan_id = p.id AND actor.path <@ ru.path))"
 	"   AND ($2::bigint IS NULL OR p.id > $2::bigint)"
 	"   AND ($4::text IS NULL OR u.code = $4::text)"
 	"   AND ($5::text IS NULL OR u.path <@ (SELECT s.path FROM bdg.unit s WHERE s.code = $5::text))"
@@ -102,10 +103,11 @@ static const struct db_stmt st_list = {
 	"   AND ($8::text IS NULL OR p.type = $8::text)"
 	"   AND ($9::bigint IS NULL OR p.parent_plan_id = $9::bigint)"
 	"   AND ($10::text IS NULL OR bdg.matches(p.search, $10::text))"
-	"   ORDER BY p.id LIMIT $3::int)"
-	" SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn < $3::int), '[]')::text,"
+	"   ORDER BY p.id LIMIT $3::int),"
+	" page AS (SELECT k, row_number() OVER (ORDER BY k) AS rn FROM keys)"
+	" SELECT coalesce(jsonb_agg(bdg.plan_doc(p) ORDER BY rn) FILTER (WHERE rn < $3::int), '[]')::text,"
 	"   (CASE WHEN count(*) = $3::int THEN max(k) FILTER (WHERE rn = $3::int - 1) END)::text"
-	" FROM page",
+	" FROM page JOIN bdg.plan p ON p.id = page.k",
 	10,
 };
 

@@ -216,7 +216,6 @@ int resp_list(struct req *r, char *items, const char *next_key)
 int resp_stream_begin(struct req *r, int status, const char *type)
 {
 	r->status = status;
-	r->route = NULL;
 	mg_printf(r->mc, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nTransfer-Encoding: chunked\r\n"
 		  "X-Request-Id: %s\r\nCache-Control: no-store\r\n%s\r\n",
 		  status, bdg_status_title(status), type, r->ctx.request_id, r->extra_headers);

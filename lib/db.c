@@ -20,7 +20,7 @@
 #define PREP_SLOTS 512          /* power of two, > number of statements */
 #define ACQUIRE_WAIT_MS 3000
 #define BACKOFF_MIN_MS 200
-#define BACKOFF_MAX_MS 4000
+#define BACKOFF_MAX_MS 1000
 
 struct db_conn {
 	PGconn *pg;

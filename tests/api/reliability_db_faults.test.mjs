@@ -92,7 +92,9 @@ test('SIGQUIT to the postmaster under load: 503 within 5 s, back within 10 s, ev
   const start = await pgCtl(['start', '-w', '-t', '60', '-D', pgdata, '-l', join(b.dataDir, 'pg.log'), '-o', opts]);
   assert.equal(start.code, 0, `pg_ctl start: ${start.out}`);
   const backAt = Date.now();
-  await sleep(3000);
+  // Load goes on until a write succeeds again (or 10 s), then 1 s more.
+  while (Date.now() - backAt < 10000 && !writes.some((r) => r.status === 201 && r.t0 >= backAt)) await sleep(100);
+  await sleep(1000);
   stop = true;
   await Promise.all(load);
 

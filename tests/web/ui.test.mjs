@@ -273,8 +273,8 @@ test('the department sees the report counted on the completeness chart', async (
 test('the department returns the report with a reason', async () => {
 	await goto(dept, '/duyet');
 	const row = dept.locator(`tr[data-report="${reportId}"]`);
-	await row.waitFor();
-	assert.match(await row.innerText(), /Trung tâm Y tế huyện An Lão/);
+	// The unit's name arrives with the completeness data, after the row.
+	await dept.locator(`tr[data-report="${reportId}"]`, { hasText: 'Trung tâm Y tế huyện An Lão' }).waitFor();
 	await row.locator('button:has-text("Trả lại")').click();
 	await row.locator('textarea').fill('Số lượt người được truyền thông chưa khớp với biên bản các buổi truyền thông; đề nghị rà soát lại.');
 	await shot(dept, '09-duyet-tra-lai');

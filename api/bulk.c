@@ -1,28 +1,44 @@
-/* bulk.c: POST /bulk — an atomic batch of upserts by natural key — with
- * ?dry_run=true to validate everything and write nothing. */
+/* bulk.c: POST /bulk — an atomic batch of upserts by natural key — and
+ * POST /bulk/{resource}, the same from a CSV file of one resource; both
+ * with ?dry_run=true to validate everything and write nothing. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth.h"
 #include "bulk.h"
 #include "http.h"
 #include "server.h"
 
-static int bulk_post(struct req *r)
+static int dry_run_param(struct req *r, int *dry)
 {
 	const char *d = req_query(r, "dry_run");
-	json_t *summary = NULL, *errors = NULL;
-	int rc;
 
+	*dry = d && !strcmp(d, "true");
 	if (d && strcmp(d, "true") && strcmp(d, "false"))
 		return req_bad_param(r, "dry_run", "must be true or false");
-	rc = bulk_run(&r->ctx, r->body, d && !strcmp(d, "true"), &summary, &errors);
+	return 0;
+}
+
+/* The summary, or the problem naming every rejected item (each with the
+ * status a single write would have answered): 403 when every item is one
+ * the token may not write, else 422. */
+static int answer(struct req *r, int rc, json_t *summary, json_t *errors)
+{
 	if (rc < 0 && json_array_size(errors)) {
-		json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:O}",
-				      "type", "urn:bdg:problem:bulk_rejected", "title", "Unprocessable Content",
-				      "status", 422, "detail", r->ctx.err.detail, "instance", r->path,
-				      "request_id", r->ctx.request_id, "errors", errors);
-		rc = resp_json(r, 422, json_dumps(p, JSON_COMPACT));
+		char instance[600];
+		json_t *p;
+
+		int status = r->ctx.err.status == 403 ? 403 : 422;
+		char type[64];
+
+		snprintf(instance, sizeof instance, "/api/v1%s", r->path);
+		snprintf(type, sizeof type, "urn:bdg:problem:%s", status == 403 ? "forbidden" : "bulk_rejected");
+		p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:O}",
+			      "type", type, "title", bdg_status_title(status),
+			      "status", status, "detail", r->ctx.err.detail, "instance", instance,
+			      "request_id", r->ctx.request_id, "errors", errors);
+		rc = resp_json(r, status, json_dumps(p, JSON_COMPACT));
 		r->out_type = "application/problem+json";
 		json_decref(p);
 	} else if (rc == 0) {
@@ -33,7 +49,40 @@ static int bulk_post(struct req *r)
 	return rc;
 }
 
+static int bulk_post(struct req *r)
+{
+	json_t *summary = NULL, *errors = NULL;
+	int dry, rc;
+
+	if (dry_run_param(r, &dry) < 0)
+		return -1;
+	rc = bulk_run(&r->ctx, r->body, dry, &summary, &errors);
+	return answer(r, rc, summary, errors);
+}
+
+static int bulk_csv_post(struct req *r)
+{
+	const char *ct = r->content_type;
+	json_t *summary = NULL, *errors = NULL;
+	int dry, rc;
+
+	if (dry_run_param(r, &dry) < 0)
+		return -1;
+	if (!bulk_csv_resource(r->param[0]))
+		return bdg_fail(&r->ctx.err, 404, "not_found",
+				"There is no CSV import for \"%.40s\": use units, indicators, activities, targets or "
+				"report_values.", r->param[0]);
+	if (!ct || strncasecmp(ct, "text/csv", 8) != 0 || (ct[8] && ct[8] != ';' && ct[8] != ' '))
+		return bdg_fail(&r->ctx.err, 415, "unsupported_media_type", "The body must be text/csv.");
+	if (r->body_len == 0)
+		return bdg_fail(&r->ctx.err, 400, "bad_request",
+				"A CSV body is required: a header row naming the fields, then one row per item.");
+	rc = bulk_run_csv(&r->ctx, r->param[0], r->body_raw, r->body_len, dry, &summary, &errors);
+	return answer(r, rc, summary, errors);
+}
+
 const struct route bulk_routes[] = {
 	{"POST", "/bulk", bulk_post, ROLE_EDITOR, RF_BODY | RF_BULK | RF_IDEMPOTENT, "dry_run"},
+	{"POST", "/bulk/{resource}", bulk_csv_post, ROLE_EDITOR, RF_CSV_BODY | RF_BULK | RF_IDEMPOTENT, "dry_run"},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -110,7 +110,7 @@ const struct route unit_routes[] = {
 	{"PATCH", "/units/{code}", units_patch, ROLE_ADMIN, RF_BODY | RF_IF_MATCH, NULL},
 	{"DELETE", "/units/{code}", units_delete, ROLE_ADMIN, RF_IF_MATCH, NULL},
 	{"GET", "/units/{code}/children", units_children, ROLE_VIEWER, RF_LIST, "limit,after"},
-	{"GET", "/units/{code}/ancestors", units_ancestors, ROLE_VIEWER, 0, NULL},
+	{"GET", "/units/{code}/ancestors", units_ancestors, ROLE_VIEWER, RF_LIST, NULL},
 	{"POST", "/units/{code}/merge", units_merge, ROLE_ADMIN, RF_BODY | RF_IDEMPOTENT, NULL},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -181,6 +181,16 @@ describe('push', () => {
       validate: false,
     });
     assert.equal(plan.status, 201, plan.text);
+    // Reports are made on issued plans: one activity, then issue.
+    const act = await api('POST', `/plans/${plan.body.id}/activities`, {
+      token: tr.admin, body: { section: 'II.1', category: 'communication', title: 'Truyền thông về bình đẳng giới' }, validate: false,
+    });
+    assert.equal(act.status, 201, act.text);
+    const cur = await api('GET', `/plans/${plan.body.id}`, { token: tr.admin, validate: false });
+    const issued = await api('POST', `/plans/${plan.body.id}/issue`, {
+      token: tr.admin, headers: { 'If-Match': cur.headers.get('etag') }, validate: false,
+    });
+    assert.equal(issued.status, 200, issued.text);
     const ind = await api('GET', '/indicators?limit=500', { token: tr.admin, validate: false });
     const count = ind.body.items.find((i) => i.measure === 'count' && !i.sex_disaggregated);
     assert.ok(count, 'a count indicator in the catalogue');
@@ -196,6 +206,6 @@ describe('push', () => {
     writeFileSync(badFile, `${header}\n${tr.p},${number},2024,${tr.p}-VC,2024-H1,${count.code},total,-5\n`);
     const bad = await syncSh([dir, badFile], { token: tr.admin });
     assert.equal(bad.code, 6, bad.stderr);
-    assert.match(bad.stderr, /\/report_values\/0/);
+    assert.match(bad.stderr, /\/rows\/2\/value/);
   });
 });

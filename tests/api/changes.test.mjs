@@ -1,0 +1,262 @@
+// changes.test.mjs: the changes feed (GET /changes) as portals use it.
+//   * Under concurrent writers (single writes, bulk batches of many rows,
+//     deletions), a client polling the feed never sees a revision appear
+//     below one it has already read: every revision it reads is above the
+//     last one, and afterwards a full read of the same range holds exactly
+//     the revisions it saw (no gap, no reordering), deletions with data null.
+//   * A consumer that stops and resumes from its last revision, replaying
+//     the feed into a map keyed by resource and id, ends with the data the
+//     server answers to GETs.
+//   * types= and under= filters; a viewer sees only what it may read.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { api, assertProblem, createUnit, makeTree, sql, token } from './lib.mjs';
+
+const viewerOf = (code) => token({ sub: `viewer-${code}`, unit: code, role: 'viewer' });
+
+// The last revision the token can see now.
+async function head(tok) {
+  let since = 0;
+  for (;;) {
+    const res = await api('GET', `/changes?since=${since}&limit=1000`, { token: tok });
+    assert.equal(res.status, 200, res.text);
+    if (!res.body.items.length) return since;
+    since = Number(res.body.next);
+  }
+}
+
+// Every change after `since` the token sees, page by page (limit per page).
+async function feed(tok, since, { limit = 1000, query = '' } = {}) {
+  const items = [];
+  let last = since;
+  for (;;) {
+    const res = await api('GET', `/changes?since=${last}&limit=${limit}${query}`, { token: tok });
+    assert.equal(res.status, 200, res.text);
+    for (const it of res.body.items) {
+      assert.ok(it.revision > last, `revision ${it.revision} after ${last}`);
+      last = it.revision;
+      items.push(it);
+    }
+    assert.equal(res.body.next, String(last));
+    if (!res.body.more) return { items, last };
+  }
+}
+
+const mine = (p) => (it) => it.key === p || it.key.startsWith(`${p}-`) || it.key.startsWith(`${p} `) ||
+  it.key.includes(` ${p}-`) || it.key.includes(` ${p} `);
+
+describe('the feed under concurrent writers', () => {
+  test('a poller never sees a revision below one it has read; afterwards nothing is missing', async () => {
+    const t = await makeTree();
+    const admin = t.admin;
+    const start = await head(admin);
+    let writing = true;
+    const seen = [];
+    let last = start;
+    let polls = 0;
+
+    // The poller: small pages, as fast as it can, while the writers write.
+    const poller = (async () => {
+      for (;;) {
+        const done = !writing;
+        const res = await api('GET', `/changes?since=${last}&limit=17`, { token: admin });
+        assert.equal(res.status, 200, res.text);
+        polls++;
+        for (const it of res.body.items) {
+          assert.ok(it.revision > last,
+            `revision ${it.revision} appeared after the poller had read ${last} (a change became visible out of order)`);
+          last = it.revision;
+          seen.push(it);
+        }
+        if (done && !res.body.items.length) return;
+      }
+    })();
+
+    // Writers: units created, renamed and deleted one by one by four
+    // clients at once, and bulk batches of 25 units (one transaction, many
+    // revisions) by a fifth.
+    const single = async (w) => {
+      for (let i = 0; i < 12; i++) {
+        const code = `${t.B}-W${w}X${i}`;
+        const c = await api('POST', '/units', { token: admin, body: { code, name: `Xã ${w}.${i}`, kind: 'commune', parent: t.B } });
+        assert.equal(c.status, 201, c.text);
+        const u = await api('PUT', `/units/${code}`, {
+          token: admin, headers: { 'If-Match': '"1"' },
+          body: { code, name: `Phường ${w}.${i} (đổi tên)`, kind: 'commune', parent: t.B },
+        });
+        assert.equal(u.status, 200, u.text);
+        if (i % 3 === 0) {
+          const d = await api('DELETE', `/units/${code}`, { token: admin, headers: { 'If-Match': '"2"' } });
+          assert.equal(d.status, 204, d.text);
+        }
+      }
+    };
+    const bulk = async () => {
+      for (let i = 0; i < 6; i++) {
+        const units = [];
+        for (let k = 0; k < 25; k++) units.push({ code: `${t.A}-BK${i}-${k}`, name: `Khoa ${i}.${k}`, kind: 'division', parent: t.A });
+        const res = await api('POST', '/bulk', { token: admin, body: { units } });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.units.created, 25);
+      }
+    };
+    try {
+      await Promise.all([single(1), single(2), single(3), single(4), bulk()]);
+    } finally {
+      writing = false;
+    }
+    await poller;
+
+    const full = await feed(admin, start, { limit: 1000 });
+    const p = mine(t.prefix);
+    const a = seen.filter(p).map((it) => it.revision);
+    const b = full.items.filter(p).map((it) => it.revision);
+    assert.ok(b.length >= 4 * 12 * 2 + 16 + 150, `expected every write in the feed, got ${b.length}`);
+    assert.deepEqual(a, b, 'the poller saw exactly the revisions of a later full read, in the same order');
+    assert.ok(polls > 5, `the poller polled while the writers wrote (${polls} polls)`);
+    const deletes = full.items.filter((it) => it.op === 'delete' && it.resource === 'unit' && p(it));
+    assert.equal(deletes.length, 16);
+    for (const d of deletes) {
+      assert.equal(d.data, null, 'a deletion carries no data');
+      assert.ok(Number.isInteger(d.id));
+    }
+    // Within each unit, the feed tells its story in order.
+    const byKey = new Map();
+    for (const it of full.items.filter(p)) byKey.set(it.key, [...(byKey.get(it.key) || []), it.op]);
+    assert.deepEqual(byKey.get(`${t.B}-W1X0`), ['create', 'update', 'delete']);
+    assert.deepEqual(byKey.get(`${t.B}-W1X1`), ['create', 'update']);
+  });
+
+  test('the revision is taken under the transaction-level advisory lock, and only there', async () => {
+    const [fn] = await sql("SELECT pg_get_functiondef('bdg.next_revision()'::regprocedure) AS def");
+    assert.match(fn.def, /pg_advisory_xact_lock/);
+    assert.match(fn.def, /nextval\('bdg\.revision_seq'\)/);
+    // No other function takes a revision without the lock.
+    const others = await sql(`SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'bdg' AND p.proname <> 'next_revision' AND p.prosrc LIKE '%revision_seq%'`);
+    assert.deepEqual(others, []);
+  });
+});
+
+describe('a consumer replaying the feed', () => {
+  test('resuming from its last revision, it ends with the data the server answers', async () => {
+    // The consumer starts from before the tree existed.
+    const [{ rev }] = await sql('SELECT coalesce(max(revision), 0) AS rev FROM bdg.audit');
+    const start = Number(rev);
+    const t = await makeTree();
+    const admin = t.admin;
+    const editor = token({ sub: 'ed', unit: t.A, role: 'editor' });
+
+    // A little of everything: units, a plan with recipients and
+    // activities, targets, changes and deletions.
+    await createUnit(admin, { code: `${t.A}-3`, name: 'Khoa Sản', kind: 'division', parent: t.A });
+    const put = await api('PUT', `/units/${t.A1}`, { token: admin, headers: { 'If-Match': '"1"' },
+      body: { code: t.A1, name: 'Trung tâm Y tế thị xã Hương Trà', kind: 'public_service_unit', parent: t.A } });
+    assert.equal(put.status, 200, put.text);
+    const plan = await api('POST', '/plans', { token: editor, body: {
+      unit: t.A, number: '12/KH-SYT', year: 2024, title: 'Kế hoạch bình đẳng giới năm 2024',
+      recipients: [t.A1, t.A2], reporting: [{ period: '2024', due_on: '2024-11-25' }],
+    } });
+    assert.equal(plan.status, 201, plan.text);
+    const act = await api('POST', `/plans/${plan.body.id}/activities`, { token: editor, body: {
+      section: 'II.1', title: 'Truyền thông về bình đẳng giới', category: 'communication', coordinating_units: [t.A2],
+    } });
+    assert.equal(act.status, 201, act.text);
+
+    // The consumer reads the first part, then stops.
+    const state = new Map();
+    const apply = (items) => {
+      for (const it of items) {
+        if (it.op === 'delete') state.delete(`${it.resource}:${it.id}`);
+        else state.set(`${it.resource}:${it.id}`, it.data);
+      }
+    };
+    const first = await feed(admin, start, { limit: 3 });
+    apply(first.items);
+
+    // More writes while it is away.
+    const act2 = await api('POST', `/plans/${plan.body.id}/activities`, { token: editor, body: {
+      section: 'II.2', title: 'Tập huấn', category: 'capacity_building' } });
+    assert.equal(act2.status, 201, act2.text);
+    const upd = await api('PUT', `/activities/${act.body.id}`, { token: editor, headers: { 'If-Match': '"1"' }, body: {
+      section: 'II.1', title: 'Truyền thông về bình đẳng giới (sửa)', category: 'communication', coordinating_units: [t.A1, t.A2] } });
+    assert.equal(upd.status, 200, upd.text);
+    const tg = await api('PUT', `/plans/${plan.body.id}/targets`, { token: editor, headers: { 'If-Match': '*' }, body: {
+      targets: [{ indicator: 'GEN-0402', unit: t.A1, sex: 'female', target: 120 }] } });
+    assert.equal(tg.status, 200, tg.text);
+    const bulk = await api('POST', '/bulk', { token: admin, body: { units: [
+      { code: `${t.B}-2`, name: 'UBND xã Hương Vân', kind: 'commune', parent: t.B },
+      { code: t.B1, name: 'UBND phường Tứ Hạ (mới)', kind: 'commune', parent: t.B },
+    ] } });
+    assert.equal(bulk.status, 200, bulk.text);
+    const del = await api('DELETE', `/units/${t.A}-3`, { token: admin, headers: { 'If-Match': '"1"' } });
+    assert.equal(del.status, 204, del.text);
+
+    // It resumes from its last revision.
+    const rest = await feed(admin, first.last, { limit: 4 });
+    apply(rest.items);
+
+    // Units: exactly the server's subtree, each as GET answers it.
+    const units = [...state.entries()].filter(([k]) => k.startsWith('unit:')).map(([, v]) => v);
+    const list = await api('GET', `/units?under=${t.root}&limit=500`, { token: admin });
+    assert.deepEqual(units.map((u) => u.code).sort(), list.body.items.map((u) => u.code).sort());
+    for (const u of units) {
+      const got = await api('GET', `/units/${u.code}`, { token: admin });
+      assert.deepEqual(u, got.body);
+    }
+    assert.ok(!units.some((u) => u.code === `${t.A}-3`), 'the deleted unit is gone');
+    // The plan and its activities. (activity_count is derived from the
+    // activities: adding one writes no revision of the plan.)
+    const p = state.get(`plan:${plan.body.id}`);
+    const gotPlan = (await api('GET', `/plans/${plan.body.id}`, { token: admin })).body;
+    const { activity_count: c1, ...pFeed } = p;
+    const { activity_count: c2, ...pGot } = gotPlan;
+    void c1; void c2;
+    assert.deepEqual(pFeed, pGot);
+    for (const a of [act.body, act2.body]) {
+      const got = await api('GET', `/activities/${a.id}`, { token: admin });
+      assert.deepEqual(state.get(`activity:${a.id}`), got.body);
+    }
+    // Targets: the plan's set.
+    const set = (await api('GET', `/plans/${plan.body.id}/targets`, { token: admin })).body.targets;
+    const fromFeed = [...state.entries()].filter(([k]) => k.startsWith('target:')).map(([, v]) => v)
+      .filter((x) => x.plan === plan.body.id).map(({ plan: _p, ...rest2 }) => rest2);
+    assert.deepEqual(fromFeed, set);
+  });
+});
+
+describe('filters and reach', () => {
+  test('types= and under= select; a viewer sees only its subtree and the plans that reach it', async () => {
+    const t = await makeTree();
+    const admin = t.admin;
+    const start = await head(admin);
+    await createUnit(admin, { code: `${t.A}-9`, name: 'Khoa Nội', kind: 'division', parent: t.A });
+    await createUnit(admin, { code: `${t.B}-9`, name: 'UBND xã Bình Điền', kind: 'commune', parent: t.B });
+    const plan = await api('POST', '/plans', { token: admin, body: {
+      unit: t.root, number: '25/KH-UBND', year: 2023, title: 'Kế hoạch thực hiện bình đẳng giới năm 2023' } });
+    assert.equal(plan.status, 201, plan.text);
+
+    const all = (await feed(admin, start)).items.filter(mine(t.prefix));
+    assert.deepEqual(all.map((i) => i.resource).sort(), ['plan', 'unit', 'unit']);
+
+    const units = (await feed(admin, start, { query: '&types=unit' })).items;
+    assert.ok(units.length >= 2 && units.every((i) => i.resource === 'unit'));
+    const plans = (await feed(admin, start, { query: '&types=plan,activity' })).items;
+    assert.ok(plans.length >= 1 && plans.every((i) => ['plan', 'activity'].includes(i.resource)));
+
+    const underB = (await feed(admin, start, { query: `&under=${t.B}` })).items;
+    assert.deepEqual(underB.map((i) => i.key), [`${t.B}-9`]);
+
+    // A viewer of A: its own subtree and the plan issued above it; not B.
+    const v = (await feed(viewerOf(t.A), start)).items.filter(mine(t.prefix));
+    assert.deepEqual(v.map((i) => i.key).sort(), [`${t.A}-9`, `${t.root} 25/KH-UBND 2023`].sort());
+    // A viewer of B1 sees nothing of A, and under= outside its reach is empty.
+    const v2 = (await feed(viewerOf(t.B1), start, { query: `&under=${t.A}` })).items;
+    assert.deepEqual(v2.filter(mine(t.prefix)).filter((i) => i.resource === 'unit'), []);
+
+    assertProblem(await api('GET', '/changes?types=units', { token: admin }), 400, { fields: ['types'] });
+    assertProblem(await api('GET', '/changes?since=-1', { token: admin }), 400, { fields: ['since'] });
+    assertProblem(await api('GET', '/changes?limit=1001', { token: admin }), 400, { fields: ['limit'] });
+  });
+});

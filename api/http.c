@@ -517,9 +517,16 @@ static int decode_body(struct req *r)
 		return bdg_fail(&r->ctx.err, 400, "bad_request", "The JSON body is nested deeper than %d levels.",
 				depth);
 	r->body = json_loadb(r->body_raw, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!r->body)
+	if (!r->body) {
+		char *t;
+		/* jansson quotes the bytes near the fault, which may be half a
+		 * character: keep the detail ASCII so that it can be rendered. */
+		for (t = jerr.text; *t; t++)
+			if ((unsigned char)*t >= 0x80 || (unsigned char)*t < 0x20)
+				*t = '?';
 		return bdg_fail(&r->ctx.err, 400, "bad_json", "The body is not valid JSON: %s (line %d, column %d).",
 				jerr.text, jerr.line, jerr.column);
+	}
 	if (!json_is_object(r->body))
 		return bdg_fail(&r->ctx.err, 400, "bad_request", "The JSON body must be an object.");
 	return 0;

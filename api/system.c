@@ -37,7 +37,9 @@ static int me(struct req *r)
 	out = json_pack("{s:s, s:s, s:s, s:I, s:o}", "sub", r->ctx.who.sub, "unit", r->ctx.who.unit,
 			"role", role_name(r->ctx.who.role), "exp", (json_int_t)r->ctx.who.exp,
 			"unit_detail", unit ? unit : json_null());
-	return resp_json(r, 200, json_dumps(out, JSON_COMPACT));
+	doc = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	return resp_json(r, 200, doc);
 }
 
 static int openapi(struct req *r)

@@ -18,6 +18,23 @@ int bdg_fail(struct bdg_err *e, int status, const char *code, const char *fmt, .
 	return -1;
 }
 
+/* Cut a string that snprintf may have cut inside a UTF-8 character back
+ * to the last whole character, so that it can always be rendered. */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+	unsigned char c;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)s[i - 1];
+	need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 int bdg_field(struct bdg_err *e, const char *field, const char *fmt, ...)
 {
 	va_list ap;
@@ -32,9 +49,11 @@ int bdg_field(struct bdg_err *e, const char *field, const char *fmt, ...)
 		return -1;
 	f = &e->fields[e->nfields++];
 	snprintf(f->field, sizeof f->field, "%s", field);
+	utf8_trim(f->field);
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof f->message, fmt, ap);
 	va_end(ap);
+	utf8_trim(f->message);
 	return -1;
 }
 

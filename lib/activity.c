@@ -314,7 +314,7 @@ int activity_create(struct bdg_ctx *c, const char *plan_id, const json_t *body,
 
 	*doc = NULL;
 	bad = valid_object(body, activity_fields, "", &c->err) < 0;
-	if (bad || check_body(body, plan_id, &c->err) < 0)
+	if (!valid_sizes_ok(body, activity_fields) || check_body(body, plan_id, &c->err) < 0 || bad)
 		return -1;
 	if (ctx_begin(c) < 0)
 		return -1;
@@ -369,7 +369,7 @@ int activity_update(struct bdg_ctx *c, const char *id, const json_t *body,
 
 	*doc = NULL;
 	bad = valid_object(body, activity_fields, "", &c->err) < 0;
-	if (bad || check_body(body, NULL, &c->err) < 0)
+	if (!valid_sizes_ok(body, activity_fields) || check_body(body, NULL, &c->err) < 0 || bad)
 		return -1;
 	if (ctx_begin(c) < 0)
 		return -1;

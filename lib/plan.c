@@ -480,7 +480,7 @@ int plan_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *ve
 
 	*doc = NULL;
 	bad = valid_object(body, plan_fields, "", &c->err) < 0;
-	if (bad || check_body(body, &c->err) < 0)
+	if (!valid_sizes_ok(body, plan_fields) || check_body(body, &c->err) < 0 || bad)
 		return -1;
 	if (ctx_begin(c) < 0)
 		return -1;
@@ -525,7 +525,7 @@ int plan_update(struct bdg_ctx *c, const char *id, const json_t *body,
 
 	*doc = NULL;
 	bad = valid_object(body, plan_fields, "", &c->err) < 0;
-	if (bad || check_body(body, &c->err) < 0)
+	if (!valid_sizes_ok(body, plan_fields) || check_body(body, &c->err) < 0 || bad)
 		return -1;
 	if (ctx_begin(c) < 0)
 		return -1;

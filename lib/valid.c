@@ -214,10 +214,28 @@ static int check_string(const char *s, const struct vfield *f, const char *path,
 	}
 }
 
+static size_t array_cap(enum vkind k)
+{
+	return k == V_STRINGS ? 200 : k == V_CODES ? 2000 : 5000;
+}
+
+int valid_sizes_ok(const json_t *obj, const struct vfield *spec)
+{
+	const struct vfield *f;
+
+	for (f = spec; f->name; f++) {
+		const json_t *v = json_object_get(obj, f->name);
+		if ((f->kind == V_STRINGS || f->kind == V_CODES || f->kind == V_OBJECTS) &&
+		    json_is_array(v) && json_array_size(v) > array_cap(f->kind))
+			return 0;
+	}
+	return 1;
+}
+
 static int check_array(const json_t *v, const struct vfield *f, const char *path,
 		       struct bdg_err *err)
 {
-	size_t i, max = f->kind == V_STRINGS ? 200 : f->kind == V_CODES ? 2000 : 5000;
+	size_t i, max = array_cap(f->kind);
 	char sub[160];
 	struct vfield ef = {0};
 	int rc = 0;

@@ -47,6 +47,11 @@ struct vfield {
 int valid_object(const json_t *obj, const struct vfield *spec, const char *path,
 		 struct bdg_err *err);
 
+/* 0 when an array field of obj holds more items than spec allows (the
+ * shape check names it); rule checks that compare items pairwise are then
+ * skipped, so an oversized array costs no quadratic work. */
+int valid_sizes_ok(const json_t *obj, const struct vfield *spec);
+
 /* 1 when s is a valid ISO calendar date. */
 int valid_date(const char *s);
 /* 1 when s is a date, or a date and time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]". */

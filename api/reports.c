@@ -152,7 +152,12 @@ static int reports_delete(struct req *r)
 	return resp_empty(r);
 }
 
-static int reports_submit(struct req *r)
+/* A workflow step on one report (submit, accept, consolidate): the lib
+ * function takes the id and the If-Match version and gives the document. */
+typedef int (*report_step_fn)(struct bdg_ctx *c, const char *id, long long if_version,
+			      char **doc, long long *version);
+
+static int report_step(struct req *r, report_step_fn step)
 {
 	char id[24];
 	char *doc = NULL;
@@ -161,21 +166,18 @@ static int reports_submit(struct req *r)
 
 	if (req_id_key(r, 0, id, sizeof id) < 0)
 		return -1;
-	rc = report_submit(&r->ctx, id, r->if_match, &doc, &v);
+	rc = step(&r->ctx, id, r->if_match, &doc, &v);
 	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+}
+
+static int reports_submit(struct req *r)
+{
+	return report_step(r, report_submit);
 }
 
 static int reports_accept(struct req *r)
 {
-	char id[24];
-	char *doc = NULL;
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, id, sizeof id) < 0)
-		return -1;
-	rc = report_accept(&r->ctx, id, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return report_step(r, report_accept);
 }
 
 static int reports_return(struct req *r)
@@ -193,15 +195,7 @@ static int reports_return(struct req *r)
 
 static int reports_consolidate(struct req *r)
 {
-	char id[24];
-	char *doc = NULL;
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, id, sizeof id) < 0)
-		return -1;
-	rc = rollup_consolidate(&r->ctx, id, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return report_step(r, rollup_consolidate);
 }
 
 static int reports_document(struct req *r)

@@ -12,34 +12,27 @@
 #include "resource.h"
 #include "server.h"
 
+static const struct qfilter activity_filters[] = {
+	QF(struct activity_filter, plan, Q_ID),
+	QF_ENUM(struct activity_filter, category, activity_categories),
+	QF(struct activity_filter, lead_unit, Q_CODE),
+	QF(struct activity_filter, unit, Q_CODE),
+	QF_ENUM(struct activity_filter, status, activity_statuses),
+	QF(struct activity_filter, from, Q_DATE),
+	QF(struct activity_filter, to, Q_DATE),
+	QF(struct activity_filter, under, Q_CODE),
+	QF_END,
+};
+
 static int activities_list(struct req *r)
 {
-	struct activity_filter f = {
-		req_query(r, "plan"), req_query(r, "category"), req_query(r, "lead_unit"), req_query(r, "unit"),
-		req_query(r, "status"), req_query(r, "from"), req_query(r, "to"), req_query(r, "under"),
-	};
+	struct activity_filter f;
 	struct page pg;
 	char next[256];
 	char *items;
 
-	if (resource_page(r, 1, &pg) < 0)
+	if (resource_filters(r, activity_filters, &f, 1, &pg) < 0)
 		return -1;
-	if (f.plan && !valid_id(f.plan))
-		return req_bad_param(r, "plan", "must be a plan id");
-	if (f.category && !valid_enum(f.category, activity_categories))
-		return req_bad_param(r, "category", "is not an activity category");
-	if (f.lead_unit && !valid_code(f.lead_unit))
-		return req_bad_param(r, "lead_unit", "must be a unit code");
-	if (f.unit && !valid_code(f.unit))
-		return req_bad_param(r, "unit", "must be a unit code");
-	if (f.under && !valid_code(f.under))
-		return req_bad_param(r, "under", "must be a unit code");
-	if (f.status && !valid_enum(f.status, activity_statuses))
-		return req_bad_param(r, "status", "must be planned, in_progress, done or cancelled");
-	if (f.from && !valid_date(f.from))
-		return req_bad_param(r, "from", "must be a date as YYYY-MM-DD");
-	if (f.to && !valid_date(f.to))
-		return req_bad_param(r, "to", "must be a date as YYYY-MM-DD");
 	if (f.from && f.to && strcmp(f.to, f.from) < 0)
 		return req_bad_param(r, "to", "must not be before from");
 	if (activity_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)

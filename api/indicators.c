@@ -7,40 +7,24 @@
 #include "indicator.h"
 #include "resource.h"
 
-static int one_of(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
-	return 0;
-}
-
-static int is_bool(const char *s)
-{
-	return strcmp(s, "true") == 0 || strcmp(s, "false") == 0;
-}
+static const struct qfilter indicator_filters[] = {
+	QF_ENUM(struct indicator_filter, measure, indicator_measures),
+	QF_ENUM(struct indicator_filter, aggregation, indicator_aggregations),
+	QF(struct indicator_filter, sex_disaggregated, Q_BOOL),
+	QF(struct indicator_filter, active, Q_BOOL),
+	QF(struct indicator_filter, q, Q_TEXT),
+	QF_END,
+};
 
 static int indicators_list(struct req *r)
 {
-	struct indicator_filter f = {
-		req_query(r, "measure"), req_query(r, "aggregation"),
-		req_query(r, "sex_disaggregated"), req_query(r, "active"), req_query(r, "q"),
-	};
+	struct indicator_filter f;
 	struct page pg;
 	char next[256];
 	char *items;
 
-	if (resource_page(r, 0, &pg) < 0)
-		return -1;
-	if (f.measure && !one_of(f.measure, indicator_measures))
-		return req_bad_param(r, "measure", "must be count, percent or ratio");
-	if (f.aggregation && !one_of(f.aggregation, indicator_aggregations))
-		return req_bad_param(r, "aggregation", "must be sum, ratio, max or latest");
-	if (f.sex_disaggregated && !is_bool(f.sex_disaggregated))
-		return req_bad_param(r, "sex_disaggregated", "must be true or false");
-	if (f.active && !is_bool(f.active))
-		return req_bad_param(r, "active", "must be true or false");
-	if (indicator_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
+	if (resource_filters(r, indicator_filters, &f, 0, &pg) < 0 ||
+	    indicator_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
 		return -1;
 	return resp_list(r, items, next);
 }

@@ -12,33 +12,26 @@
 #include "resource.h"
 #include "server.h"
 
+static const struct qfilter plan_filters[] = {
+	QF(struct plan_filter, unit, Q_CODE),
+	QF(struct plan_filter, under, Q_CODE),
+	QF(struct plan_filter, year, Q_YEAR),
+	QF_ENUM(struct plan_filter, status, plan_statuses),
+	QF_ENUM(struct plan_filter, type, plan_types),
+	QF(struct plan_filter, parent_plan, Q_ID),
+	QF(struct plan_filter, q, Q_TEXT),
+	QF_END,
+};
+
 static int plans_list(struct req *r)
 {
-	struct plan_filter f = {
-		req_query(r, "unit"), req_query(r, "under"), req_query(r, "year"), req_query(r, "status"),
-		req_query(r, "type"), req_query(r, "parent_plan"), req_query(r, "q"),
-	};
+	struct plan_filter f;
 	struct page pg;
 	char next[256];
 	char *items;
 
-	if (resource_page(r, 1, &pg) < 0)
-		return -1;
-	if (f.unit && !valid_code(f.unit))
-		return req_bad_param(r, "unit", "must be a unit code");
-	if (f.under && !valid_code(f.under))
-		return req_bad_param(r, "under", "must be a unit code");
-	if (f.year && (!valid_id(f.year) || atoi(f.year) < 2000 || atoi(f.year) > 2100))
-		return req_bad_param(r, "year", "must be a year from 2000 to 2100");
-	if (f.status && !valid_enum(f.status, plan_statuses))
-		return req_bad_param(r, "status", "must be draft, issued, superseded or cancelled");
-	if (f.type && !valid_enum(f.type, plan_types))
-		return req_bad_param(r, "type", "must be plan or guidance");
-	if (f.parent_plan && !valid_id(f.parent_plan))
-		return req_bad_param(r, "parent_plan", "must be a plan id");
-	if (f.q && strlen(f.q) > 200)
-		return req_bad_param(r, "q", "must be at most 200 bytes");
-	if (plan_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
+	if (resource_filters(r, plan_filters, &f, 1, &pg) < 0 ||
+	    plan_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
 		return -1;
 	return resp_list(r, items, next);
 }

@@ -19,75 +19,36 @@
 
 static const char *const report_statuses[] = {"draft", "submitted", "accepted", "returned", NULL};
 
-/* Check a code, period or date query parameter (absent is fine). */
-static int check_code(struct req *r, const char *name)
+static const struct qfilter report_filters[] = {
+	QF(struct report_filter, plan, Q_ID),
+	QF(struct report_filter, unit, Q_CODE),
+	QF(struct report_filter, under, Q_CODE),
+	QF(struct report_filter, period, Q_PERIOD),
+	QF_ENUM(struct report_filter, status, report_statuses),
+	QF(struct report_filter, q, Q_TEXT),
+	QF(struct report_filter, as_of, Q_DATE),
+	QF_END,
+};
+
+/* A period that must be given. */
+static int need_period(struct req *r)
 {
-	const char *v = req_query(r, name);
-
-	if (v && !valid_code(v))
-		return req_bad_param(r, name, "must be a code of 1-64 capital letters, digits, '.', '_' or '-'");
-	return 0;
-}
-
-static int check_period(struct req *r, const char *name, int required)
-{
-	const char *v = req_query(r, name);
-	char kind;
-
-	if (!v && required)
-		return req_bad_param(r, name, "is required (a period: 2024, 2024-H1, 2024-Q3 or 2024-05)");
-	if (v && !valid_period(v, &kind))
-		return req_bad_param(r, name, "must be a period: 2024, 2024-H1, 2024-Q3 or 2024-05");
-	return 0;
-}
-
-static int check_date(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-
-	if (v && !valid_date(v))
-		return req_bad_param(r, name, "must be a date as YYYY-MM-DD");
-	return 0;
-}
-
-static int check_id(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-
-	if (v && !valid_id(v))
-		return req_bad_param(r, name, "must be a positive id");
-	return 0;
-}
-
-/* 1 for "true", 0 for absent or "false", -1 (400) otherwise. */
-static int flag(struct req *r, const char *name)
-{
-	const char *v = req_query(r, name);
-
-	if (!v || strcmp(v, "false") == 0)
-		return 0;
-	if (strcmp(v, "true") == 0)
-		return 1;
-	return req_bad_param(r, name, "must be true or false");
+	if (!req_query(r, "period"))
+		return req_bad_param(r, "period", "is required (a period: 2024, 2024-H1, 2024-Q3 or 2024-05)");
+	return resource_check(r, "period", Q_PERIOD);
 }
 
 static int reports_list(struct req *r)
 {
-	struct report_filter f = {
-		req_query(r, "plan"), req_query(r, "unit"), req_query(r, "under"), req_query(r, "period"),
-		req_query(r, "status"), req_query(r, "q"), 0, req_query(r, "as_of"),
-	};
+	struct report_filter f = {0};
 	struct page pg;
 	char next[256];
+	const char *overdue = req_query(r, "overdue");
 	char *items;
 
-	if (resource_page(r, 1, &pg) < 0 || check_id(r, "plan") < 0 || check_code(r, "unit") < 0 ||
-	    check_code(r, "under") < 0 || check_period(r, "period", 0) < 0 || check_date(r, "as_of") < 0)
+	if (resource_filters(r, report_filters, &f, 1, &pg) < 0 || resource_check(r, "overdue", Q_BOOL) < 0)
 		return -1;
-	if ((f.overdue = flag(r, "overdue")) < 0)
-		return -1;
-	if (f.status && !valid_enum(f.status, report_statuses))
-		return req_bad_param(r, "status", "must be draft, submitted, accepted or returned");
+	f.overdue = overdue && strcmp(overdue, "true") == 0;
 	if (report_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
 		return -1;
 	return resp_list(r, items, next);
@@ -219,7 +180,7 @@ static int reports_overdue(struct req *r)
 	char next[256];
 	char *items;
 
-	if (resource_page(r, 0, &pg) < 0 || check_code(r, "under") < 0 || check_date(r, "as_of") < 0)
+	if (resource_page(r, 0, &pg) < 0 || resource_check(r, "under", Q_CODE) < 0 || resource_check(r, "as_of", Q_DATE) < 0)
 		return -1;
 	if (rollup_overdue(&r->ctx, req_query(r, "under"), req_query(r, "as_of"), &pg, &items, next,
 			   sizeof next) < 0)
@@ -232,7 +193,7 @@ static int plans_completeness(struct req *r)
 	char id[24];
 	char *doc = NULL;
 
-	if (req_id_key(r, 0, id, sizeof id) < 0 || check_period(r, "period", 0) < 0 ||
+	if (req_id_key(r, 0, id, sizeof id) < 0 || resource_check(r, "period", Q_PERIOD) < 0 ||
 	    rollup_plan_completeness(&r->ctx, id, req_query(r, "period"), &doc) < 0)
 		return -1;
 	return resp_json(r, 200, doc);
@@ -242,7 +203,7 @@ static int units_completeness(struct req *r)
 {
 	char *doc = NULL;
 
-	if (check_period(r, "period", 0) < 0 ||
+	if (resource_check(r, "period", Q_PERIOD) < 0 ||
 	    rollup_unit_completeness(&r->ctx, r->param[0], req_query(r, "period"), &doc) < 0)
 		return -1;
 	return resp_json(r, 200, doc);
@@ -277,8 +238,8 @@ static int units_rollup(struct req *r)
 	const char *include = req_query(r, "include");
 	char *doc = NULL;
 
-	if (check_indicators(r, req_query(r, "indicator")) < 0 || check_period(r, "period", 1) < 0 ||
-	    check_id(r, "plan") < 0)
+	if (check_indicators(r, req_query(r, "indicator")) < 0 || need_period(r) < 0 ||
+	    resource_check(r, "plan", Q_ID) < 0)
 		return -1;
 	if (include && strcmp(include, "submitted") != 0)
 		return req_bad_param(r, "include", "must be submitted (accepted reports always count)");

@@ -4,6 +4,8 @@
 #ifndef BDG_RESOURCE_H
 #define BDG_RESOURCE_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "http.h"
@@ -25,5 +27,29 @@ int resource_patch(struct req *r, const char *key, resource_get_fn get, resource
 
 /* Parse limit/after from the query; numeric: ids as keys. */
 int resource_page(struct req *r, int numeric, struct page *pg);
+
+/* A list route's query filters: each is checked by its kind and stored as
+ * text into the lib's filter struct, whose fields are const char *. */
+enum qkind { Q_CODE, Q_ID, Q_YEAR, Q_DATE, Q_PERIOD, Q_BOOL, Q_ENUM, Q_TEXT };
+
+struct qfilter {
+	const char *name;
+	enum qkind kind;
+	size_t offset;                  /* of the field in the filter struct */
+	const char *const *values;      /* Q_ENUM: the accepted values */
+};
+
+#define QF(type, field, kind) {#field, kind, offsetof(type, field), NULL}
+#define QF_ENUM(type, field, values) {#field, Q_ENUM, offsetof(type, field), values}
+#define QF_END {NULL, 0, 0, NULL}
+
+/* Check one query parameter by kind (not Q_ENUM; absent is fine): 400
+ * naming it. */
+int resource_check(struct req *r, const char *name, enum qkind kind);
+
+/* Read limit/after (resource_page) and every filter of spec, up to QF_END,
+ * into filter; 400 naming the first parameter at fault. */
+int resource_filters(struct req *r, const struct qfilter *spec, void *filter, int numeric,
+		     struct page *pg);
 
 #endif

@@ -7,24 +7,24 @@
 #include "server.h"
 #include "unit.h"
 
+static const struct qfilter unit_filters[] = {
+	QF(struct unit_filter, under, Q_CODE),
+	QF(struct unit_filter, parent, Q_CODE),
+	QF_ENUM(struct unit_filter, kind, unit_kinds),
+	QF(struct unit_filter, q, Q_TEXT),
+	QF(struct unit_filter, active_on, Q_DATE),
+	QF_END,
+};
+
 static int units_list(struct req *r)
 {
-	struct unit_filter f = {
-		req_query(r, "under"), req_query(r, "parent"), req_query(r, "kind"),
-		req_query(r, "q"), req_query(r, "active_on"),
-	};
+	struct unit_filter f;
 	struct page pg;
 	char next[256];
 	char *items;
 
-	if (resource_page(r, 0, &pg) < 0)
-		return -1;
-	if (f.kind && !valid_enum(f.kind, unit_kinds))
-		return req_bad_param(r, "kind", "must be one of province, department, district, commune, division, "
-				     "public_service_unit, committee, other");
-	if (f.active_on && !valid_date(f.active_on))
-		return req_bad_param(r, "active_on", "must be a date as YYYY-MM-DD");
-	if (unit_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
+	if (resource_filters(r, unit_filters, &f, 0, &pg) < 0 ||
+	    unit_list(&r->ctx, &f, &pg, &items, next, sizeof next) < 0)
 		return -1;
 	return resp_list(r, items, next);
 }

@@ -11,7 +11,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { api, assertProblem, createUnit, makeTree, sql, token } from './lib.mjs';
+import { execFile } from 'node:child_process';
+
+import { api, assertProblem, createUnit, makeTree, pgTarget, sql, token } from './lib.mjs';
+
+// Run a psql script as bdg (DDL, or a transaction of several statements);
+// resolves with what it printed.
+function psql(script) {
+  const { host, port } = pgTarget();
+  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', 'bdg', '-d', 'bdg'];
+  return new Promise((ok, fail) => {
+    const child = execFile('psql', args, { timeout: 20000 }, (err, stdout, stderr) =>
+      err ? fail(new Error(`psql: ${stderr || err.message}`)) : ok(stdout));
+    child.stdin.end(script);
+  });
+}
 
 const viewerOf = (code) => token({ sub: `viewer-${code}`, unit: code, role: 'viewer' });
 
@@ -128,14 +142,109 @@ describe('the feed under concurrent writers', () => {
     assert.deepEqual(byKey.get(`${t.B}-W1X1`), ['create', 'update']);
   });
 
-  test('the revision is taken under the transaction-level advisory lock, and only there', async () => {
-    const [fn] = await sql("SELECT pg_get_functiondef('bdg.next_revision()'::regprocedure) AS def");
-    assert.match(fn.def, /pg_advisory_xact_lock/);
+  // The race the design must win: a transaction has its revisions and is
+  // still committing while others commit. Here the commit is made slow on
+  // purpose, after the numbering, inside the locked section (a deferred
+  // test trigger named to fire after bdg.audit_number sleeps for one
+  // actor's rows). Numbered without the lock, or with a lock released
+  // before the commit is visible, the fast writers' higher revisions would
+  // be read while the slow one's lower revision is not yet visible, and it
+  // would appear below what the poller has read.
+  test('a commit made slow after its revisions are taken delays the commits numbered after it', async () => {
+    const t = await makeTree();
+    const admin = t.admin;
+    const slow = token({ sub: 'slow-committer', unit: t.root, role: 'admin' });
+    await psql(`CREATE OR REPLACE FUNCTION public.bdg_test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.actor_sub = 'slow-committer' THEN PERFORM pg_sleep(0.3); END IF; RETURN NULL; END $$;
+      DROP TRIGGER IF EXISTS zz_test_slow_commit ON bdg.audit;
+      CREATE CONSTRAINT TRIGGER zz_test_slow_commit AFTER INSERT ON bdg.audit
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.bdg_test_slow_commit();`);
+    const start = await head(admin);
+    let writing = true;
+    let last = start;
+    const seen = [];
+    const poller = (async () => {
+      for (;;) {
+        const done = !writing;
+        const res = await api('GET', `/changes?since=${last}&limit=5`, { token: admin });
+        assert.equal(res.status, 200, res.text);
+        for (const it of res.body.items) {
+          assert.ok(it.revision > last,
+            `revision ${it.revision} appeared after the poller had read ${last} (a change became visible out of order)`);
+          last = it.revision;
+          seen.push(it);
+        }
+        if (done && !res.body.items.length) return;
+      }
+    })();
+    const slowDone = [];
+    const fastDone = [];
+    const write = async (tok, code, log) => {
+      const from = process.hrtime.bigint();
+      const c = await api('POST', '/units', { token: tok, body: { code, name: `Xã ${code}`, kind: 'commune', parent: t.B } });
+      assert.equal(c.status, 201, c.text);
+      log.push({ code, from, at: process.hrtime.bigint() });
+    };
+    try {
+      await Promise.all([
+        (async () => { for (let i = 0; i < 5; i++) await write(slow, `${t.B}-SLOW${i}`, slowDone); })(),
+        ...[1, 2, 3].map((w) => (async () => {
+          for (let i = 0; i < 15; i++) await write(admin, `${t.B}-F${w}N${i}`, fastDone);
+        })()),
+      ]);
+    } finally {
+      writing = false;
+      await psql('DROP TRIGGER IF EXISTS zz_test_slow_commit ON bdg.audit; DROP FUNCTION IF EXISTS public.bdg_test_slow_commit()');
+    }
+    await poller;
+    const p = mine(t.prefix);
+    const full = (await feed(admin, start)).items.filter(p);
+    assert.equal(full.length, 5 + 45);
+    assert.deepEqual(seen.filter(p).map((it) => it.revision), full.map((it) => it.revision),
+      'the poller saw exactly the revisions of a later full read, in the same order');
+    // Revisions follow the order in which the commits became visible: a
+    // write answered before another one was sent has the lower revision.
+    const rev = new Map(full.map((it) => [it.key, it.revision]));
+    const all = [...slowDone, ...fastDone];
+    for (const a of all) {
+      for (const b of all) {
+        if (a.at < b.from) assert.ok(rev.get(a.code) < rev.get(b.code), `${a.code} answered before ${b.code} was sent`);
+      }
+    }
+    // The slow commits really overlapped the fast writers.
+    const firstSlow = slowDone[0].at;
+    const lastSlow = slowDone[slowDone.length - 1].at;
+    assert.ok(fastDone.some((f) => f.at > firstSlow && f.at < lastSlow), 'fast writes were answered between slow ones');
+  });
+
+  test('revisions are numbered at commit under the advisory lock, and only there', async () => {
+    const [fn] = await sql("SELECT pg_get_functiondef('bdg.audit_number()'::regprocedure) AS def");
+    assert.match(fn.def, /pg_advisory_xact_lock\(7310001\)/);
     assert.match(fn.def, /nextval\('bdg\.revision_seq'\)/);
-    // No other function takes a revision without the lock.
+    // The trigger runs at COMMIT: a deferred constraint trigger on bdg.audit.
+    const [tg] = await sql(`SELECT t.tgdeferrable AS deferrable, t.tginitdeferred AS deferred, t.tgconstraint <> 0 AS constraint
+      FROM pg_trigger t WHERE t.tgrelid = 'bdg.audit'::regclass AND t.tgname = 'audit_number'`);
+    assert.deepEqual(tg, { deferrable: true, deferred: true, constraint: true });
+    // No other function takes a final revision.
     const others = await sql(`SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = 'bdg' AND p.proname <> 'next_revision' AND p.prosrc LIKE '%revision_seq%'`);
+      WHERE n.nspname = 'bdg' AND p.proname <> 'audit_number' AND p.prosrc LIKE '%revision_seq%'`);
     assert.deepEqual(others, []);
+    // Inside the transaction the revision is provisional (above every final
+    // one, in the order written); committed, the transaction's rows hold one
+    // contiguous block of final revisions, in the same order.
+    const t = await makeTree();
+    const out = await psql(`BEGIN;
+      SELECT set_config('app.sub', 'numbering-test', true);
+      INSERT INTO bdg.unit (code, name, kind, parent_id) SELECT '${t.B}-N' || i, 'Xã ' || i, 'commune', u.id
+        FROM bdg.unit u, generate_series(1, 3) i WHERE u.code = '${t.B}' ORDER BY i;
+      SELECT string_agg((revision > 4611686018427387904)::text || ':' || key, ',' ORDER BY revision)
+        FROM bdg.audit WHERE key LIKE '${t.B}-N%';
+      COMMIT;`);
+    assert.match(out, new RegExp(`true:${t.B}-N1,true:${t.B}-N2,true:${t.B}-N3`));
+    const rows = await sql("SELECT revision, key FROM bdg.audit WHERE key LIKE :'p' ORDER BY revision", { p: `${t.B}-N%` });
+    assert.deepEqual(rows.map((r) => r.key), [`${t.B}-N1`, `${t.B}-N2`, `${t.B}-N3`]);
+    assert.ok(rows[0].revision < 4611686018427387904 && rows[2].revision === rows[0].revision + 2,
+      `one contiguous block of final revisions: ${JSON.stringify(rows)}`);
   });
 });
 

@@ -1,4 +1,6 @@
-/* ctx.c: the request context's connection and write transaction. */
+/* ctx.c: the request context's connection and write transaction. The
+ * actor's settings are deferred (db_defer): they reach the database with
+ * the transaction's BEGIN and first statement, in one round trip. */
 #include "ctx.h"
 
 #include <stdio.h>
@@ -23,7 +25,6 @@ int ctx_begin(struct bdg_ctx *c)
 {
 	struct db_conn *conn = ctx_conn(c);
 	const char *params[4];
-	PGresult *r;
 
 	if (!conn || db_begin(conn, &c->err) < 0)
 		return -1;
@@ -33,12 +34,10 @@ int ctx_begin(struct bdg_ctx *c)
 	params[1] = c->who.unit;
 	params[2] = role_name(c->who.role);
 	params[3] = c->request_id;
-	r = db_exec(conn, &st_actor, params, &c->err);
-	if (!r) {
+	if (db_defer(conn, &st_actor, params, &c->err) < 0) {
 		db_rollback(conn);
 		return -1;
 	}
-	PQclear(r);
 	c->actor_set = 1;
 	return 0;
 }

@@ -5,7 +5,12 @@
  * on it. A connection found broken is reset once and the statement retried
  * when no transaction was open (so the first request after a database
  * restart does not fail); otherwise the request gets 503 and the connection
- * reconnects on its next use, with exponential backoff shared by the pool. */
+ * reconnects on its next use, with exponential backoff shared by the pool.
+ *
+ * Round trips: BEGIN is not sent by db_begin but with the transaction's
+ * first statement, and statements queued by db_defer (whose result matters
+ * only when they fail: the actor's settings, an idempotency record) go
+ * with the next statement or with COMMIT, all in one libpq pipeline. */
 #include "db.h"
 
 #include <pthread.h>
@@ -21,11 +26,21 @@
 #define ACQUIRE_WAIT_MS 3000
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 1000
+#define DEFER_MAX 4             /* statements queued by db_defer */
+#define DEFER_PARAMS 8
+
+struct deferred {
+	const struct db_stmt *st;
+	char *params[DEFER_PARAMS];     /* owned copies; NULL = SQL NULL */
+};
 
 struct db_conn {
 	PGconn *pg;
 	int tx_depth;
 	int failed_tx;                          /* an error inside the open transaction */
+	int begin_pending;                      /* BEGIN not sent yet: goes with the next statement */
+	int ndeferred;
+	struct deferred deferred[DEFER_MAX];
 	const struct db_stmt *prepared[PREP_SLOTS];
 	struct db_pool *pool;
 	int index;
@@ -50,6 +65,9 @@ static void conn_close(struct db_conn *c);
 static int prepare(struct db_conn *c, const struct db_stmt *st, struct bdg_err *err);
 static void result_error(struct db_conn *c, PGresult *r, struct bdg_err *err);
 static int conn_lost(struct db_conn *c);
+static void drop_pending(struct db_conn *c);
+static PGresult *pipeline(struct db_conn *c, const struct db_stmt *st, const char *const *params,
+			  int commit, struct bdg_err *err);
 
 static int64_t now_ms(void)
 {
@@ -97,8 +115,10 @@ void db_pool_free(struct db_pool *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < p->size; i++)
+	for (i = 0; i < p->size; i++) {
+		drop_pending(&p->conns[i]);
 		conn_close(&p->conns[i]);
+	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->conns);
@@ -115,6 +135,19 @@ static void conn_close(struct db_conn *c)
 	c->tx_depth = 0;
 	c->failed_tx = 0;
 	memset(c->prepared, 0, sizeof c->prepared);
+}
+
+/* Forget what was queued and never sent (BEGIN, deferred statements). */
+static void drop_pending(struct db_conn *c)
+{
+	int i, k;
+
+	for (i = 0; i < c->ndeferred; i++)
+		for (k = 0; k < DEFER_PARAMS; k++)
+			free(c->deferred[i].params[k]);
+	memset(c->deferred, 0, sizeof c->deferred);
+	c->ndeferred = 0;
+	c->begin_pending = 0;
 }
 
 /* Session settings every pooled connection carries. */
@@ -199,11 +232,7 @@ void db_release(struct db_pool *p, struct db_conn *c)
 {
 	if (!c)
 		return;
-	if (c->pg && c->tx_depth > 0) {
-		PQclear(PQexec(c->pg, "ROLLBACK"));
-		c->tx_depth = 0;
-		c->failed_tx = 0;
-	}
+	db_rollback(c);
 	if (c->pg && (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE))
 		conn_close(c);
 	pthread_mutex_lock(&p->mu);
@@ -293,12 +322,129 @@ static void result_error(struct db_conn *c, PGresult *r, struct bdg_err *err)
 		 : "The request has values the database does not accept.");
 }
 
+/* Send the pending BEGIN, the deferred statements, then st (if any) and
+ * COMMIT (if commit) in one pipeline: one round trip. Returns st's result
+ * (COMMIT's when st is NULL; an empty PGRES_COMMAND_OK result when there is
+ * neither), or NULL with err from the first command that failed. A
+ * connection found dead before the transaction's first command reached
+ * the server is opened again and the pipeline sent once more. */
+static PGresult *pipeline(struct db_conn *c, const struct db_stmt *st, const char *const *params,
+			  int commit, struct bdg_err *err)
+{
+	PGresult *r, *out = NULL, *fail = NULL;
+	ExecStatusType s;
+	int i, cmd, ncmd, attempt, sent, depth = c->tx_depth, fresh = c->begin_pending;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (conn_lost(c)) {
+			if (!fresh || conn_open(c->pool, c, err) < 0)
+				goto lost;
+			c->tx_depth = depth;    /* the transaction has not begun on the server yet */
+		}
+		for (i = 0; i < c->ndeferred; i++)
+			if (prepare(c, c->deferred[i].st, err) < 0)
+				break;
+		if (i < c->ndeferred || (st && prepare(c, st, err) < 0)) {
+			if (!conn_lost(c) || !fresh || attempt > 0)
+				goto failed;
+			bdg_err_clear(err);
+			c->failed_tx = 0;
+			continue;
+		}
+		if (!PQenterPipelineMode(c->pg))
+			goto lost;
+		sent = 1;
+		if (c->begin_pending)
+			sent = sent && PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+		for (i = 0; i < c->ndeferred; i++)
+			sent = sent && PQsendQueryPrepared(c->pg, c->deferred[i].st->name, c->deferred[i].st->nparams,
+							   (const char *const *)c->deferred[i].params, NULL, NULL, 0);
+		if (st)
+			sent = sent && PQsendQueryPrepared(c->pg, st->name, st->nparams, params, NULL, NULL, 0);
+		if (commit)
+			sent = sent && PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		sent = sent && PQpipelineSync(c->pg);
+		ncmd = c->begin_pending + c->ndeferred + (st != NULL) + commit;
+		/* Each command's results end with a NULL; the sync ends them all. */
+		for (cmd = 0; sent && cmd <= ncmd + 1;) {
+			if (!(r = PQgetResult(c->pg))) {
+				if (conn_lost(c))
+					break;
+				cmd++;
+				continue;
+			}
+			s = PQresultStatus(r);
+			if (s == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				break;
+			}
+			if (cmd == ncmd - 1 && !out && (st || commit))
+				out = r;
+			else if (!fail && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_PIPELINE_ABORTED)
+				fail = r;
+			else
+				PQclear(r);
+		}
+		PQexitPipelineMode(c->pg);
+		if (!conn_lost(c) || !fresh || commit || attempt > 0)
+			break;
+		PQclear(out);
+		PQclear(fail);
+		out = fail = NULL;
+	}
+	drop_pending(c);
+	if (!fail && out && PQresultStatus(out) != PGRES_COMMAND_OK && PQresultStatus(out) != PGRES_TUPLES_OK) {
+		fail = out;
+		out = NULL;
+	}
+	if (fail || conn_lost(c)) {
+		result_error(c, fail, err);
+		PQclear(fail);
+		PQclear(out);
+		return NULL;
+	}
+	return out ? out : PQmakeEmptyPGresult(c->pg, PGRES_COMMAND_OK);
+lost:
+	drop_pending(c);
+	if (!err->status)
+		bdg_fail(err, 503, "unavailable", "The database is unavailable; try again shortly.");
+	return NULL;
+failed:
+	drop_pending(c);
+	return NULL;
+}
+
+int db_defer(struct db_conn *c, const struct db_stmt *st, const char *const *params, struct bdg_err *err)
+{
+	struct deferred *d;
+	PGresult *r;
+	int k;
+
+	if (c->tx_depth <= 0 || c->ndeferred == DEFER_MAX || st->nparams > DEFER_PARAMS) {
+		r = db_exec(c, st, params, err);
+		PQclear(r);
+		return r ? 0 : -1;
+	}
+	d = &c->deferred[c->ndeferred++];
+	d->st = st;
+	for (k = 0; k < st->nparams; k++) {
+		if (params[k] && !(d->params[k] = strdup(params[k]))) {
+			c->failed_tx = 1;
+			return bdg_fail(err, 500, "internal", "Out of memory.");
+		}
+	}
+	return 0;
+}
+
 PGresult *db_exec(struct db_conn *c, const struct db_stmt *st,
 		  const char *const *params, struct bdg_err *err)
 {
 	PGresult *r = NULL;
 	ExecStatusType s;
 	int attempt;
+
+	if (c->begin_pending || c->ndeferred)
+		return pipeline(c, st, params, 0, err);
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (conn_lost(c)) {
@@ -347,6 +493,18 @@ char *db_value_new(struct db_conn *c, const struct db_stmt *st,
 	return v;
 }
 
+/* Send what is queued (BEGIN, deferred statements) on its own. */
+static int flush_pending(struct db_conn *c, struct bdg_err *err)
+{
+	PGresult *r;
+
+	if (!c->begin_pending && !c->ndeferred)
+		return 0;
+	r = pipeline(c, NULL, NULL, 0, err);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
 static int simple(struct db_conn *c, const char *sql, struct bdg_err *err)
 {
 	PGresult *r;
@@ -364,22 +522,19 @@ static int simple(struct db_conn *c, const char *sql, struct bdg_err *err)
 	return ok ? 0 : -1;
 }
 
-/* A pooled connection that died with its server (a restart) is found out
- * by its first statement: BEGIN is then sent once more on a fresh one. */
+/* BEGIN goes with the transaction's first statement (pipeline): a pooled
+ * connection that died with its server (a restart) is then found out by
+ * that pipeline, which is sent once more on a fresh connection. */
 int db_begin(struct db_conn *c, struct bdg_err *err)
 {
+	(void)err;
 	if (c->tx_depth > 0) {
 		c->tx_depth++;
 		return 0;
 	}
 	c->failed_tx = 0;
-	if (simple(c, "BEGIN", err) < 0) {
-		if (!conn_lost(c))
-			return -1;
-		bdg_err_clear(err);
-		if (conn_open(c->pool, c, err) < 0 || simple(c, "BEGIN", err) < 0)
-			return -1;
-	}
+	drop_pending(c);
+	c->begin_pending = 1;
 	c->tx_depth = 1;
 	return 0;
 }
@@ -393,13 +548,26 @@ int db_commit(struct db_conn *c, struct bdg_err *err)
 	if (--c->tx_depth > 0)
 		return 0;
 	if (c->failed_tx) {
-		simple(c, "ROLLBACK", err);
-		c->failed_tx = 0;
+		c->tx_depth = 1;
+		db_rollback(c);
 		if (!err->status)
 			bdg_fail(err, 500, "internal", "The transaction failed.");
 		return -1;
 	}
-	rc = simple(c, "COMMIT", err);
+	if (c->begin_pending) {         /* nothing was sent: nothing to commit */
+		drop_pending(c);
+		return 0;
+	}
+	if (c->ndeferred) {
+		PGresult *r = pipeline(c, NULL, NULL, 1, err);
+		rc = r ? 0 : -1;
+		PQclear(r);
+	} else {
+		rc = simple(c, "COMMIT", err);
+	}
+	if (rc < 0 && !conn_lost(c) && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	c->failed_tx = 0;
 	if (rc < 0 && !err->status)
 		bdg_fail(err, 503, "unavailable", "The database did not confirm the write; try again.");
 	return rc;
@@ -407,11 +575,14 @@ int db_commit(struct db_conn *c, struct bdg_err *err)
 
 void db_rollback(struct db_conn *c)
 {
+	int sent = !c->begin_pending;
+
+	drop_pending(c);
 	if (c->tx_depth <= 0)
 		return;
 	c->tx_depth = 0;
 	c->failed_tx = 0;
-	if (!conn_lost(c))
+	if (sent && !conn_lost(c))
 		PQclear(PQexec(c->pg, "ROLLBACK"));
 }
 
@@ -422,6 +593,9 @@ int db_in_tx(const struct db_conn *c)
 
 PGconn *db_pg(struct db_conn *c)
 {
+	struct bdg_err err = {0};
+
+	flush_pending(c, &err);
 	return c->pg;
 }
 
@@ -430,6 +604,8 @@ int db_exec_script(struct db_conn *c, const char *sql, struct bdg_err *err)
 	PGresult *r;
 	ExecStatusType s;
 
+	if (flush_pending(c, err) < 0)
+		return -1;
 	if (conn_lost(c))
 		return bdg_fail(err, 503, "unavailable", "The database is unavailable.");
 	r = PQexec(c->pg, sql);

@@ -49,7 +49,15 @@ PGresult *db_exec(struct db_conn *c, const struct db_stmt *st,
 char *db_value_new(struct db_conn *c, const struct db_stmt *st,
 		   const char *const *params, struct bdg_err *err);
 
-/* Transactions, nestable: only the outermost begin/commit are sent. */
+/* Queue a statement of the open transaction whose result matters only
+ * when it fails (the actor's settings, an idempotency record): it is sent
+ * with the next statement, or with COMMIT, in one round trip; a failure is
+ * reported there. Outside a transaction it runs at once. 0, or -1 with err. */
+int db_defer(struct db_conn *c, const struct db_stmt *st, const char *const *params, struct bdg_err *err);
+
+/* Transactions, nestable: only the outermost begin/commit are sent; BEGIN
+ * goes out with the transaction's first statement, and a transaction that
+ * sent nothing costs no round trip. */
 int db_begin(struct db_conn *c, struct bdg_err *err);
 int db_commit(struct db_conn *c, struct bdg_err *err);
 void db_rollback(struct db_conn *c);

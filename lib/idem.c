@@ -67,7 +67,6 @@ int idem_store(struct bdg_ctx *c, const char *key, int status, const char *body,
 {
 	char st[12];
 	const char *p[5];
-	PGresult *r;
 
 	snprintf(st, sizeof st, "%d", status);
 	p[0] = c->who.sub;
@@ -75,9 +74,7 @@ int idem_store(struct bdg_ctx *c, const char *key, int status, const char *body,
 	p[2] = st;
 	p[3] = body ? body : "";
 	p[4] = location ? location : "";
-	r = db_exec(ctx_conn(c), &st_store, p, &c->err);
-	if (!r)
-		return -1;
-	PQclear(r);
-	return 0;
+	/* Sent with the COMMIT that follows (one round trip); a failure is
+	 * reported by the commit. */
+	return db_defer(ctx_conn(c), &st_store, p, &c->err);
 }

@@ -14,11 +14,13 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "idem.h"
@@ -38,7 +40,7 @@ static int decode_body(struct req *r);
 static int run_handler(struct req *r);
 static void send_response(struct req *r, const char *cors);
 static void send_problem(struct req *r, const char *cors);
-static void log_request(struct req *r, double ms);
+static void log_request(struct req *r, int64_t us);
 static int json_depth_ok(const char *s, size_t n, int max);
 
 static int64_t now_us(void)
@@ -643,14 +645,14 @@ static int run_export(struct req *r)
  * the request ask for one. */
 static int run_handler(struct req *r)
 {
-	const char *key = mg_get_header(r->mc, "Idempotency-Key");
+	const char *key;
 	struct idem_stored st;
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	char hash[2 * SHA256_DIGEST_LENGTH + 1];
 	EVP_MD_CTX *md_ctx;
 	int i, rc;
 
-	if (!key || !(r->route->flags & RF_IDEMPOTENT))
+	if (!(r->route->flags & RF_IDEMPOTENT) || !(key = mg_get_header(r->mc, "Idempotency-Key")))
 		return r->route->handler(r);
 	if (strlen(key) < 1 || strlen(key) > 200) {
 		bdg_fail(&r->ctx.err, 400, "bad_request", "Idempotency-Key must be 1 to 200 characters.");
@@ -816,44 +818,77 @@ static void json_escape_into(char *out, size_t outlen, const char *s)
 	out[o] = '\0';
 }
 
-static void log_request(struct req *r, double ms)
+/* One JSON line per request on stdout, sent with one write(2): no stdio
+ * lock shared by the worker threads, and lines of up to PIPE_BUF bytes are
+ * never interleaved. The second's text is formatted once per thread. */
+static void log_request(struct req *r, int64_t us)
 {
-	char path[300], sub[140];
+	static _Thread_local time_t when_sec = -1;
+	static _Thread_local char when[24];
+	char path[300], sub[140], line[900];
 	struct timespec ts;
 	struct tm tm;
-	char when[32];
-	int status = r->status < 0 ? -r->status : r->status;
+	int n, status = r->status < 0 ? -r->status : r->status;
 
 	if (!strcmp(r->cfg->log_level, "quiet"))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_sec != when_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+		when_sec = ts.tv_sec;
+	}
 	json_escape_into(path, sizeof path, r->path);
 	json_escape_into(sub, sizeof sub, r->ctx.who.sub);
-	printf("{\"ts\":\"%s.%03ldZ\",\"level\":\"info\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,"
-	       "\"ms\":%.2f,\"request_id\":\"%s\",\"sub\":\"%s\"}\n",
-	       when, ts.tv_nsec / 1000000, r->method, path, status, ms, r->ctx.request_id, sub);
-	fflush(stdout);
+	n = snprintf(line, sizeof line, "{\"ts\":\"%s.%03ldZ\",\"level\":\"info\",\"method\":\"%s\",\"path\":\"%s\","
+		     "\"status\":%d,\"ms\":%lld.%02lld,\"request_id\":\"%s\",\"sub\":\"%s\"}\n",
+		     when, ts.tv_nsec / 1000000, r->method, path, status, (long long)(us / 1000),
+		     (long long)(us % 1000 / 10), r->ctx.request_id, sub);
+	if (n > 0 && write(STDOUT_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0)
+		return;                 /* nowhere to log to */
+}
+
+/* 96 random bits as 24 hex digits. Request ids need to be unique, not
+ * secret: each worker thread seeds a xorshift128+ generator once from
+ * getrandom() instead of making a system call per request. */
+static void random_id(char *out)
+{
+	static _Thread_local uint64_t s[2];
+	static const char hex[] = "0123456789abcdef";
+	uint64_t x, y, v[2];
+	int i;
+
+	if (!s[0] && !s[1] && (getrandom(s, sizeof s, 0) != (ssize_t)sizeof s || (!s[0] && !s[1]))) {
+		s[0] = (uint64_t)now_us() ^ (uint64_t)(uintptr_t)&s;
+		s[1] = 0x9E3779B97F4A7C15ull;
+	}
+	for (i = 0; i < 2; i++) {
+		x = s[0];
+		y = s[1];
+		s[0] = y;
+		x ^= x << 23;
+		s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+		v[i] = s[1] + y;
+	}
+	for (i = 0; i < 16; i++)
+		out[i] = hex[(v[0] >> (60 - 4 * i)) & 15];
+	for (i = 0; i < 8; i++)
+		out[16 + i] = hex[(v[1] >> (60 - 4 * i)) & 15];
+	out[24] = '\0';
 }
 
 static void request_id(struct req *r)
 {
 	const char *h = mg_get_header(r->mc, "X-Request-Id");
-	unsigned char rnd[12];
 	size_t i, n = h ? strlen(h) : 0;
 	int ok = n > 0 && n < sizeof r->ctx.request_id;
 
 	for (i = 0; ok && i < n; i++)
 		ok = isalnum((unsigned char)h[i]) || h[i] == '-' || h[i] == '_' || h[i] == '.';
-	if (ok) {
+	if (ok)
 		memcpy(r->ctx.request_id, h, n + 1);
-		return;
-	}
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		memset(rnd, 0, sizeof rnd);
-	for (i = 0; i < sizeof rnd; i++)
-		snprintf(r->ctx.request_id + 2 * i, 3, "%02x", rnd[i]);
+	else
+		random_id(r->ctx.request_id);
 }
 
 /* Access-Control-* headers for an allowed Origin, or "". */
@@ -887,7 +922,7 @@ int http_dispatch(struct mg_connection *mc, void *data)
 	const struct mg_request_info *ri = mg_get_request_info(mc);
 	struct req *r = calloc(1, sizeof *r);
 	char allow[64], cors[512], uri[1024];
-	int64_t t0 = now_us();
+	int64_t us, t0 = now_us();
 	const char *raw = ri->local_uri ? ri->local_uri : "/";
 	int i, status, n;
 
@@ -1000,8 +1035,9 @@ done:
 	atomic_fetch_add(&s->requests, 1);
 	atomic_fetch_add(status >= 500 ? &s->status_5xx : status >= 400 ? &s->status_4xx
 			 : status >= 300 ? &s->status_3xx : &s->status_2xx, 1);
-	atomic_fetch_add(&s->duration_us, (long)(now_us() - t0));
-	log_request(r, (double)(now_us() - t0) / 1000.0);
+	us = now_us() - t0;
+	atomic_fetch_add(&s->duration_us, (long)us);
+	log_request(r, us);
 	ctx_release(&r->ctx);
 	for (i = 0; i < r->nquery; i++) {
 		free(r->query[i].name);

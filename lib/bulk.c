@@ -33,6 +33,8 @@
 #include "valid.h"
 
 #define COPY_CHUNK 65536
+#define FIELD_MAX 256           /* an error's JSON pointer, cut beyond */
+#define MESSAGE_MAX 384
 #define BULK_TIMEOUT_MS "120000"
 
 enum stage_id { S_UNITS, S_INDICATORS, S_PLANS, S_ACTIVITIES, S_TARGETS, S_REPORTS, S_REPORT_VALUES, S_N };
@@ -159,16 +161,17 @@ struct stage {
 	int json;                               /* a section of POST /bulk */
 	check_fn check;
 	const struct vfield *const *csv;        /* CSV columns (NULL: no CSV import) */
+	int role;                               /* the role its single writes need */
 };
 
 static const struct stage stages[S_N] = {
-	[S_UNITS] = {"units", "units", 1, check_units, units_csv},
-	[S_INDICATORS] = {"indicators", "indicators", 1, check_indicators, indicators_csv},
-	[S_PLANS] = {"plans", "plans", 1, check_plans, NULL},
-	[S_ACTIVITIES] = {"activities", "activities", 1, check_activities, activities_csv},
-	[S_TARGETS] = {"targets", "targets", 1, check_targets, targets_csv},
-	[S_REPORTS] = {"reports", "reports", 1, check_reports, NULL},
-	[S_REPORT_VALUES] = {"report_values", "reports", 0, check_report_values, report_values_csv},
+	[S_UNITS] = {"units", "units", 1, check_units, units_csv, ROLE_ADMIN},
+	[S_INDICATORS] = {"indicators", "indicators", 1, check_indicators, indicators_csv, ROLE_ADMIN},
+	[S_PLANS] = {"plans", "plans", 1, check_plans, NULL, ROLE_EDITOR},
+	[S_ACTIVITIES] = {"activities", "activities", 1, check_activities, activities_csv, ROLE_EDITOR},
+	[S_TARGETS] = {"targets", "targets", 1, check_targets, targets_csv, ROLE_EDITOR},
+	[S_REPORTS] = {"reports", "reports", 1, check_reports, NULL, ROLE_EDITOR},
+	[S_REPORT_VALUES] = {"report_values", "reports", 0, check_report_values, report_values_csv, ROLE_EDITOR},
 };
 
 /* The SQL steps in dependency order: each runs when one of its stages has
@@ -198,16 +201,44 @@ struct bulk {
 	long *rows[S_N];        /* CSV: the spreadsheet row of each item */
 	size_t rows_cap[S_N];
 	json_t *errors;
+	long lost_errors;       /* errors json_pack could not hold (no memory) */
 	struct buf out;         /* COPY data not sent yet */
 };
 
 /* Errors ------------------------------------------------------------------- */
 
+/* The errors found so far. */
+static size_t nerrors(const struct bulk *b)
+{
+	return json_array_size(b->errors) + (size_t)b->lost_errors;
+}
+
+/* Copy s into out (n bytes), cut at a whole UTF-8 character: a path that
+ * snprintf cut inside one (a long section key or CSV header) still renders. */
+static const char *whole_utf8(const char *s, char *out, size_t n)
+{
+	size_t len;
+
+	snprintf(out, n, "%s", s ? s : "");
+	len = strlen(out);
+	while (len > 0 && !utf8_valid(out, len))
+		out[--len] = '\0';
+	return out;
+}
+
+/* Every error is kept (up to BULK_MAX_ERRORS): json_pack refuses text that
+ * is not UTF-8, so field and message are cut at a whole character first. */
 static void add_error(struct bulk *b, const char *field, const char *message, int status)
 {
-	if (json_array_size(b->errors) < BULK_MAX_ERRORS)
-		json_array_append_new(b->errors, json_pack("{s:s, s:s, s:i}", "field", field,
-							   "message", message, "status", status));
+	char f[FIELD_MAX], m[MESSAGE_MAX];
+	json_t *e;
+
+	if (nerrors(b) >= BULK_MAX_ERRORS)
+		return;
+	e = json_pack("{s:s, s:s, s:i}", "field", whole_utf8(field, f, sizeof f),
+		      "message", whole_utf8(message, m, sizeof m), "status", status);
+	if (!e || json_array_append_new(b->errors, e) < 0)
+		b->lost_errors++;
 }
 
 /* The JSON pointer of item idx of stage s. */
@@ -286,20 +317,71 @@ static void plan_ref(json_t *item, const char *key, int required, int columns, c
 	}
 }
 
-/* No value listed twice in the array item[key]. */
-static void no_twice(const json_t *item, const char *key, const char *path, struct bdg_err *e)
+/* One string of a list, for the duplicate checks: sorted by text, then
+ * by position. */
+struct listed {
+	const char *text;
+	size_t at;
+};
+
+static int listed_cmp(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+	int c = strcmp(x->text, y->text);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* A new array of json_array_size(list) flags: flag i is set when item i
+ * (its member, when member is not NULL) is a string that an earlier item
+ * holds too. Sorting keeps it at n log n whatever the size of the list.
+ * NULL when the list has no repeat, or no memory (the database's unique
+ * constraints then answer). */
+static unsigned char *repeats_new(const json_t *list, const char *member)
+{
+	size_t i, k, n = json_array_size(list), m = 0;
+	struct listed *all = n > 1 ? malloc(n * sizeof *all) : NULL;
+	unsigned char *flags = NULL;
+
+	for (i = 0; all && i < n; i++) {
+		const json_t *v = json_array_get(list, i);
+		const char *text = json_string_value(member ? json_object_get(v, member) : v);
+		if (text)
+			all[m++] = (struct listed){text, i};
+	}
+	if (m > 1)
+		qsort(all, m, sizeof *all, listed_cmp);
+	for (k = 1; k < m; k++) {
+		if (strcmp(all[k].text, all[k - 1].text))
+			continue;
+		if (!flags && !(flags = calloc(n, 1)))
+			break;
+		flags[all[k].at] = 1;
+	}
+	free(all);
+	return flags;
+}
+
+/* No string listed twice in the array item[key] (with member: no two of
+ * its objects with the same member). */
+static void no_twice(const json_t *item, const char *key, const char *member, const char *message,
+			 const char *path, struct bdg_err *e)
 {
 	const json_t *v = json_object_get(item, key);
+	unsigned char *twice = repeats_new(v, member);
 	char f[200];
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; json_is_array(v) && i < json_array_size(v); i++)
-		for (j = 0; j < i; j++)
-			if (json_equal(json_array_get(v, i), json_array_get(v, j))) {
-				snprintf(f, sizeof f, "%s/%s/%zu", path, key, i);
-				bdg_field(e, f, "is listed twice");
-				break;
-			}
+	for (i = 0; twice && i < json_array_size(v) && e->nfields < BDG_ERR_FIELDS; i++) {
+		if (!twice[i])
+			continue;
+		if (member)
+			snprintf(f, sizeof f, "%s/%s/%zu/%s", path, key, i, member);
+		else
+			snprintf(f, sizeof f, "%s/%s/%zu", path, key, i);
+		bdg_field(e, f, "%s", message);
+	}
+	free(twice);
 }
 
 static void check_units(json_t *item, const char *path, struct bdg_err *e)
@@ -322,7 +404,7 @@ static void check_plans(json_t *item, const char *path, struct bdg_err *e)
 	json_t *st;
 	const json_t *v;
 	char f[200];
-	size_t i, j;
+	size_t i;
 	int k;
 
 	if (!json_is_object(item)) {
@@ -351,19 +433,16 @@ static void check_plans(json_t *item, const char *path, struct bdg_err *e)
 		if (json_is_array(v) && json_array_size(v) > 100)
 			bdg_field(e, f, "must have at most 100 items");
 	}
-	no_twice(item, "recipients", path, e);
+	if (!valid_sizes_ok(item, plan_fields))
+		return;         /* the oversized list is named: no rules on it */
+	no_twice(item, "recipients", NULL, "is listed twice", path, e);
+	no_twice(item, "reporting", "period", "this period is listed twice", path, e);
 	v = json_object_get(item, "reporting");
-	for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+	for (i = 0; json_is_array(v) && i < json_array_size(v) && e->nfields < BDG_ERR_FIELDS; i++) {
 		const json_t *r = json_array_get(v, i);
 		const char *from = json_string_value(json_object_get(r, "data_from"));
 		const char *to = json_string_value(json_object_get(r, "data_to"));
 		const char *due = json_string_value(json_object_get(r, "due_on"));
-		for (j = 0; j < i; j++)
-			if (json_equal(json_object_get(r, "period"), json_object_get(json_array_get(v, j), "period"))) {
-				snprintf(f, sizeof f, "%s/reporting/%zu/period", path, i);
-				bdg_field(e, f, "this period is listed twice");
-				break;
-			}
 		snprintf(f, sizeof f, "%s/reporting/%zu/data_to", path, i);
 		if (from && to && strcmp(to, from) < 0)
 			bdg_field(e, f, "must not be before data_from");
@@ -390,7 +469,8 @@ static void check_activities(json_t *item, const char *path, struct bdg_err *e)
 	snprintf(f, sizeof f, "%s/ends_on", path);
 	if (from && to && strcmp(to, from) < 0)
 		bdg_field(e, f, "must not be before starts_on (%s)", from);
-	no_twice(item, "coordinating_units", path, e);
+	if (valid_sizes_ok(item, activity_fields))
+		no_twice(item, "coordinating_units", NULL, "is listed twice", path, e);
 }
 
 static void check_targets(json_t *item, const char *path, struct bdg_err *e)
@@ -537,15 +617,22 @@ static int stage_item(struct bulk *b, int s, long idx, const json_t *item)
 }
 
 /* Check item idx of stage s (normalising it in place) and stage it while
- * the batch is still clean. */
+ * the batch is still clean. A role that may not write the section at all
+ * gets 403 for each item before any shape check, as the dispatcher
+ * answers a single write. */
 static int take_item(struct bulk *b, int s, long idx, json_t *item)
 {
 	struct bdg_err e;
-	char path[64];
+	char path[64], msg[80];
 	int k;
 
 	memset(&e, 0, sizeof e);
 	item_path(b, s, idx, path, sizeof path);
+	if (b->c->who.role < stages[s].role) {
+		snprintf(msg, sizeof msg, "only an %s may write %s", role_name(stages[s].role), stages[s].summary);
+		add_error(b, path, msg, 403);
+		return 0;
+	}
 	stages[s].check(item, path, &e);
 	if (e.nfields || e.status) {
 		if (e.nfields == 0)
@@ -554,7 +641,7 @@ static int take_item(struct bulk *b, int s, long idx, json_t *item)
 			add_error(b, e.fields[k].field, e.fields[k].message, 422);
 		return 0;
 	}
-	if (json_array_size(b->errors))
+	if (nerrors(b))
 		return 0;
 	return stage_item(b, s, idx, item);
 }
@@ -660,21 +747,21 @@ static int run_steps(struct bulk *b, json_t *summary, int *refused)
 		if (steps[k].stage[1] == S_REPORT_VALUES && b->present[S_REPORT_VALUES])
 			count_into(summary, "report_values", json_object_get(res, "values"));
 		json_decref(res);
-		if (json_array_size(b->errors))
+		if (nerrors(b))
 			break;
 	}
 	return 0;
 }
 
-static int all_forbidden(const json_t *errors)
+/* How many of the errors are items the caller may not write. */
+static size_t forbidden(const json_t *errors)
 {
 	const json_t *e;
-	size_t i;
+	size_t i, n = 0;
 
 	json_array_foreach(errors, i, e)
-		if (json_integer_value(json_object_get(e, "status")) != 403)
-			return 0;
-	return json_array_size(errors) > 0;
+		n += json_integer_value(json_object_get(e, "status")) == 403;
+	return n;
 }
 
 static void bulk_free(struct bulk *b)
@@ -730,7 +817,7 @@ static int diagnose(struct bulk *b, const struct source *src)
 		goto give_up;
 	ctx_rollback(b->c);
 	json_decref(scratch);
-	if (!json_array_size(b->errors)) {
+	if (!nerrors(b)) {
 		b->c->err = first;
 		return -1;
 	}
@@ -746,11 +833,12 @@ give_up:
 /* Stage, run, and commit, or roll back (dry run, rejected items). */
 static int run(struct bulk *b, const struct source *src, int dry_run, json_t *summary)
 {
+	size_t n403;
 	int refused = 0;
 
 	if (stage_all(b, src) < 0)
 		goto fail;
-	if (json_array_size(b->errors)) {
+	if (nerrors(b)) {
 		copy_end(b, "rejected");
 		ctx_rollback(b->c);
 		goto rejected;
@@ -762,7 +850,7 @@ static int run(struct bulk *b, const struct source *src, int dry_run, json_t *su
 			goto rejected;
 		goto fail;
 	}
-	if (json_array_size(b->errors)) {
+	if (nerrors(b)) {
 		ctx_rollback(b->c);
 		goto rejected;
 	}
@@ -772,14 +860,15 @@ static int run(struct bulk *b, const struct source *src, int dry_run, json_t *su
 	}
 	return ctx_commit(b->c);
 rejected:
-	/* Nothing but items the caller's role or reach may not write: 403, as
-	 * a single write would answer; otherwise 422. */
-	if (all_forbidden(b->errors))
+	/* Items the caller's role or reach may not write: 403, as a single
+	 * write of any of them would answer (authorization comes before
+	 * content there too), with every problem named; otherwise 422. */
+	if ((n403 = forbidden(b->errors)) > 0)
 		bdg_fail(&b->c->err, 403, "forbidden", "%zu item(s) of the batch may not be written with your "
-			 "token; nothing was written.", json_array_size(b->errors));
+			 "token (%zu problem(s) in all); nothing was written.", n403, nerrors(b));
 	else
 		bdg_fail(&b->c->err, 422, "bulk_rejected", "%zu problem(s) in the batch; nothing was written.",
-			 json_array_size(b->errors));
+			 nerrors(b));
 	return -1;
 fail:
 	copy_end(b, "failed");
@@ -837,7 +926,7 @@ int bulk_run(struct bdg_ctx *c, const json_t *body, int dry_run, json_t **summar
 		else
 			b.present[s] = 1;
 	}
-	if (!json_array_size(b.errors) && begin(&b) < 0) {
+	if (!nerrors(&b) && begin(&b) < 0) {
 		ctx_rollback(c);
 		goto out;
 	}
@@ -999,7 +1088,7 @@ static int stage_csv(struct bulk *b, int s, const char *text, size_t len)
 			ncols++;
 		}
 	}
-	while (ncols > 0 && json_array_size(b->errors) < BULK_MAX_ERRORS) {
+	while (ncols > 0 && nerrors(b) < BULK_MAX_ERRORS) {
 		json_t *item;
 		char path[64];
 

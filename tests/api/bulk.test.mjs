@@ -172,6 +172,49 @@ describe('POST /bulk, every section', () => {
     assert.equal(await revisionsSince(t.prefix, r0), 0);
   });
 
+  test('hostile batches: over-long keys cut inside a character, oversized lists, thousands of duplicates: 422 naming each, fast', async () => {
+    const t = await makeTree();
+    const r0 = await lastRevision();
+    const good = { code: `${t.A}-9`, name: 'Khoa', kind: 'division', parent: t.A };
+    // A section key of 70 "ệ" (3 bytes each): its path is cut at 60 bytes,
+    // inside a character. The error must survive: never a 200.
+    const longKey = `a${'ệ'.repeat(70)}`;
+    const r1 = await api('POST', '/bulk', { token: t.admin, body: { units: [good], [longKey]: [] } });
+    const p1 = assertProblem(r1, 422);
+    assert.equal(p1.errors.length, 1);
+    assert.ok(longKey.startsWith(p1.errors[0].field.slice(1)), `a whole-character prefix of the key: ${p1.errors[0].field}`);
+    assert.match(p1.errors[0].message, /is not a section/);
+    // The same in an item's field and in a CSV header.
+    const r2 = await api('POST', '/bulk', { token: t.admin, body: { units: [{ ...good, [`x${'ệ'.repeat(60)}`]: 1 }] } });
+    assert.ok(assertProblem(r2, 422).errors[0].field.startsWith('/units/0/x'));
+    const header = `code,name,kind,parent,${'Đ'.repeat(90)}`;
+    const r3 = await api('POST', '/bulk/units', { token: t.admin, raw: `${header}\n${good.code},Khoa,division,${t.A},1\n`, headers: { 'Content-Type': 'text/csv' } });
+    const p3 = assertProblem(r3, 422);
+    assert.ok(p3.errors[0].field.startsWith('/rows/1/ĐĐ'), p3.errors[0].field);
+    // Lists over their caps are named as such (and no rule runs over them);
+    // 4,000 copies of one period and 2,000 of one recipient within the caps
+    // are named as duplicates, item by item, in linear time.
+    const key = { unit: t.A, year: 2024, title: 'Kế hoạch' };
+    const started = Date.now();
+    const r4 = await api('POST', '/bulk', { token: t.admin, body: {
+      plans: [
+        { ...key, number: '1/KH', reporting: Array(6000).fill({}), recipients: Array(2500).fill(t.A1) },
+        { ...key, number: '2/KH', reporting: Array(4000).fill({ period: '2024', due_on: '2024-12-01' }) },
+        { ...key, number: '3/KH', recipients: Array(2000).fill(t.A1) },
+      ],
+      activities: [{ plan: { unit: t.A, number: '1/KH', year: 2024 }, section: 'I.1', title: 'x', coordinating_units: Array(2500).fill(t.A2) }],
+    } });
+    const ms = Date.now() - started;
+    const p4 = assertProblem(r4, 422, { fields: ['/plans/0/reporting', '/plans/0/recipients', '/plans/1/reporting/1/period',
+      '/plans/1/reporting/15/period', '/plans/2/recipients/1', '/activities/0/coordinating_units'] });
+    assert.ok(!p4.errors.some((e) => e.field === '/plans/1/reporting/0/period' || e.field === '/plans/2/recipients/0'), 'the first is no duplicate');
+    assert.match(p4.errors.find((e) => e.field === '/plans/0/reporting').message, /at most 5000/);
+    assert.ok(!p4.errors.some((e) => e.field.startsWith('/plans/0/reporting/')), 'no rule runs over an oversized list');
+    console.log(`bulk: hostile lists (${Buffer.byteLength(JSON.stringify(r4.body))} bytes of problems) answered in ${ms} ms`);
+    assert.ok(ms < 5000, `answered in ${ms} ms`);
+    assert.equal(await revisionsSince(t.prefix, r0), 0);
+  });
+
   test('an issued plan is frozen: an item that differs is 409, the same content is unchanged', async () => {
     const t = await makeTree();
     const b = everything(t);
@@ -262,6 +305,40 @@ describe('authorization per item, as for single writes', () => {
     assert.equal(assertProblem(na, 403, { fields: ['/indicators/0'] }).errors[0].status, 403);
     assert.equal(await revisionsSince(t.prefix, r0), 0);
     assertProblem(await api('POST', '/bulk', { token: as('viewer', t.root), body: { units: [] } }), 403);
+  });
+
+  test('an editor with a units section gets 403 whatever the items hold, as POST /units answers; every item named', async () => {
+    const t = await makeTree();
+    const ed = as('editor', t.A);
+    const r0 = await lastRevision();
+    const units = [
+      { code: `${t.A}-6`, name: 'Khoa', kind: 'ward', parent: t.A },         // a kind that does not exist
+      { code: `${t.A}-7`, kind: 'division', parent: t.A, colour: 'red' },     // no name, an unknown field
+      { code: `${t.A}-8`, name: 'Khoa', kind: 'division', parent: t.A },      // fine, but not an editor's to write
+    ];
+    const single = await api('POST', '/units', { token: ed, body: units[0] });
+    assertProblem(single, 403);
+    const res = await api('POST', '/bulk', { token: ed, body: { units } });
+    const p = assertProblem(res, 403, { type: 'forbidden', fields: ['/units/0', '/units/1', '/units/2'] });
+    assert.deepEqual(p.errors.map((e) => e.status), [403, 403, 403]);
+    assert.match(p.errors[0].message, /only an admin may write units/);
+    // With other sections: still 403, and their own problems are named too.
+    const plan = { unit: t.A, number: '7/KH', year: 2024, title: 'Kế hoạch', colour: 'red' };
+    const mixed = await api('POST', '/bulk', { token: ed, body: { units, plans: [plan] } });
+    const pm = assertProblem(mixed, 403, { fields: ['/units/0', '/units/2', '/plans/0/colour'] });
+    assert.equal(pm.errors.find((e) => e.field === '/plans/0/colour').status, 422);
+    assert.match(pm.detail, /3 item\(s\) of the batch may not be written/);
+    // The same by CSV: every row named.
+    const csv = 'code,name,kind,parent\r\n' + units.map((u) => `${u.code},${u.name ?? ''},${u.kind},${u.parent}`).join('\r\n') + '\r\n';
+    const pc = assertProblem(await api('POST', '/bulk/units', { token: ed, raw: csv, headers: { 'Content-Type': 'text/csv' } }), 403,
+      { fields: ['/rows/2', '/rows/3', '/rows/4'] });
+    assert.ok(pc.errors.every((e) => e.status === 403));
+    // Indicators need an admin too: an approver's item is 403 before its shape is looked at.
+    const pi = assertProblem(await api('POST', '/bulk', { token: as('approver', t.root), body: { indicators: [{ code: 'x y' }] } }), 403,
+      { fields: ['/indicators/0'] });
+    assert.equal(pi.errors.length, 1);
+    assert.equal(await revisionsSince(t.prefix, r0), 0);
+    assert.equal((await api('GET', `/units/${t.A}-8`, { token: t.admin })).status, 404);
   });
 
   test('a plan of B by an editor of A is rejected, and so are activities and targets of a plan out of reach', async () => {

@@ -258,19 +258,23 @@ static int write_units(struct bdg_ctx *c, const char *id, const json_t *body)
 	return rc;
 }
 
+/* The key's section part is bdg.section_key's int[] (1 to 6 numbers, each
+ * taken here to 9 digits so that it fits an int), then "/" and the id
+ * (valid_digits: it fits a bigint). Anything else would fail in SQL. */
 int activity_plan_key_valid(const char *key)
 {
 	const char *p = key;
+	int digits, parts = 0;
 
 	if (*p++ != '{')
 		return 0;
-	while (isdigit((unsigned char)*p) || *p == ',')
-		p++;
-	if (*p++ != '}' || *p++ != '/' || !isdigit((unsigned char)*p))
-		return 0;
-	while (isdigit((unsigned char)*p))
-		p++;
-	return *p == '\0' && strlen(key) < 200;
+	do {
+		for (digits = 0; isdigit((unsigned char)*p); p++)
+			digits++;
+		if (digits < 1 || digits > 9 || ++parts > 6)
+			return 0;
+	} while (*p++ == ',');
+	return p[-1] == '}' && *p++ == '/' && valid_digits(p);
 }
 
 int activity_get(struct bdg_ctx *c, const char *id, char **doc, long long *version)

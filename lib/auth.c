@@ -434,7 +434,9 @@ static json_t *segment_json_new(const char *s, size_t n, const char *what, struc
 	json_t *j = NULL;
 
 	raw = b64url_decode_new(s, n, &rawlen);
-	if (!raw) {
+	/* libjwt reads the segment again as a C string: a NUL byte would
+	 * make it see less than we checked */
+	if (!raw || memchr(raw, '\0', rawlen)) {
 		unauthorized(err, "token is malformed");
 		goto out;
 	}

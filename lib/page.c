@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "valid.h"
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 size_t b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen)
@@ -97,6 +99,9 @@ int page_parse(const char *limit, const char *after, int numeric, struct page *p
 	if (memchr(raw, '\0', (size_t)n))
 		goto bad;
 	memcpy(pg->after, raw + 3, (size_t)n - 2);
+	/* a text key goes to SQL as text: it must be UTF-8 */
+	if (!numeric && !utf8_valid(pg->after, strlen(pg->after)))
+		goto bad;
 	if (numeric) {
 		if (!pg->after[0] || strlen(pg->after) > 18)
 			goto bad;

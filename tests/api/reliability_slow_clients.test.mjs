@@ -1,17 +1,22 @@
 // reliability_slow_clients.test.mjs: do slow clients stop others from being
-// served? A bdgd of its own on the shared cluster (BDG_DATABASE_URL) with
-// BDG_REQUEST_TIMEOUT_MS=2000 and BDG_THREADS=64. civetweb serves one
-// connection per worker thread, from the moment it is accepted until it is
-// closed (keep-alive included), so what matters is how many connections a
-// slow client holds against how many threads there are.
-//   1. 200 connections trickle a header one byte every 250 ms (and open
-//      again when closed) while a probe opens a fresh connection for
-//      GET /health and GET /units/{code}, one after the other: probe latency
-//      and success against a baseline.
-//   2. the same 200 tricklers against 256 threads (more threads than
-//      tricklers): the fix by configuration.
+// served? A bdgd of its own on the shared cluster (BDG_DATABASE_URL) per
+// scenario. civetweb serves one connection per worker thread, from the
+// moment it is accepted until it is closed (keep-alive included), so what
+// matters is how many connections slow clients hold against how many
+// threads there are (BDG_THREADS, 256 by default) and how long each may
+// hold one (BDG_REQUEST_TIMEOUT_MS, 10 s by default, for a request that is
+// still arriving; keep_alive_timeout_ms, 5 s, between requests).
+//   1. the default configuration: 200 connections trickle a header one byte
+//      every 250 ms (and open again when closed) while a probe opens a
+//      fresh connection for GET /health and GET /units/{code}, one after
+//      the other: probe latency and success against a baseline;
+//   2. the same with a request timeout of 2 s: the server closes every
+//      trickling connection after about 2 s, and others are served;
 //   3. 200 connections that make one request and then keep the connection
-//      open, silent (keep-alive; civetweb's keep_alive_timeout_ms is 30 s).
+//      open, silent (keep-alive), default configuration;
+//   4. (todo, out of reach of configuration) more slow connections than
+//      threads: 200 tricklers, or 200 idle keep-alive connections, against
+//      64 threads.
 // Each scenario lasts a few seconds; the probe gives up on one request after
 // 5 s. The answer: served when p95 of the probe is under 1 s and 90 % of
 // probes succeed. bdgd must stay up throughout.
@@ -96,8 +101,9 @@ before(async () => {
   t = await makeTree();
 });
 
-async function scenario({ threads, kind, n = 200 }) {
-  const b = await startSharedBdgd({ bdgd: BDGD, target: pgTarget(), secret: SECRET, env: { BDG_REQUEST_TIMEOUT_MS: '2000', BDG_THREADS: String(threads) } });
+// One scenario: env for its bdgd (nothing: the default configuration).
+async function scenario({ env = {}, kind, n = 200 }) {
+  const b = await startSharedBdgd({ bdgd: BDGD, target: pgTarget(), secret: SECRET, env });
   try {
     const tok = token({ sub: 'slow-probe', unit: t.root, role: 'viewer' });
     const base = [];
@@ -114,7 +120,7 @@ async function scenario({ threads, kind, n = 200 }) {
     const ms = probes.map((p) => p.ms).sort((a, c) => a - c);
     const okShare = probes.filter((p) => p.ok).length / Math.max(1, probes.length);
     const summary = {
-      threads, kind, slow: n, probes: probes.length, ok: `${Math.round(okShare * 100)}%`,
+      env, kind, slow: n, probes: probes.length, ok: `${Math.round(okShare * 100)}%`,
       p50: percentile(ms, 50), p95: percentile(ms, 95), max: ms.at(-1), baselineMax: Math.max(...base),
       slowConnections: st.connections, closedByServer: st.closedByServer, lifetimeP50: percentile(st.lifetimes, 50),
       serverAnswers: st.answers, bdgdThreads: workers,
@@ -131,32 +137,45 @@ async function scenario({ threads, kind, n = 200 }) {
 const served = (r) => r.okShare >= 0.9 && r.p95 < 1000;
 
 describe('slow clients', () => {
-  test('200 trickling connections, 64 threads, request timeout 2 s: others are still served', {
-    todo: 'finding: with BDG_THREADS=64 and BDG_REQUEST_TIMEOUT_MS=2000, 200 connections that trickle a header hold every '
-      + 'worker thread (civetweb: one connection per thread from accept to close) and the probe waits its turn behind them: '
-      + 'measured p50 ≈ 4.3 s and p95 ≈ 4.7 s per request (baseline ≈ 1 ms), 3 probes served in 10 s. Fix: BDG_THREADS above '
-      + 'the expected number of concurrent connections (256 here: p95 2 ms, see the next test), a lower request timeout, and '
-      + 'a buffering reverse proxy (nginx) in front of bdgd in production',
-  }, async () => {
-    const r = await scenario({ threads: 64, kind: 'trickle' });
+  test('default configuration: 200 trickling connections do not stop others from being served', async () => {
+    const r = await scenario({ kind: 'trickle' });
+    assert.ok(served(r), `starved: ${JSON.stringify(r.summary)}`);
+    assert.ok(r.summary.bdgdThreads > 200, `more worker threads than slow connections (${r.summary.bdgdThreads})`);
+  });
+
+  test('the request timeout bounds each trickling connection (2 s here), and others are served meanwhile', async () => {
+    const r = await scenario({ env: { BDG_REQUEST_TIMEOUT_MS: '2000' }, kind: 'trickle' });
+    assert.ok(served(r), `starved: ${JSON.stringify(r.summary)}`);
+    assert.ok(r.summary.closedByServer >= 150, `the server closes the trickling connections: ${JSON.stringify(r.summary)}`);
+    assert.ok(r.summary.lifetimeP50 >= 1500 && r.summary.lifetimeP50 < 3500, `closed after about 2 s: ${r.summary.lifetimeP50} ms`);
+  });
+
+  test('default configuration: 200 idle keep-alive connections (one request, then silence) do not stop others', async () => {
+    const r = await scenario({ kind: 'idle' });
     assert.ok(served(r), `starved: ${JSON.stringify(r.summary)}`);
   });
 
-  test('the same 200 trickling connections with 256 threads: others are served', async () => {
-    const r = await scenario({ threads: 256, kind: 'trickle' });
+  test('more slow connections than threads (200 tricklers against 64 threads, request timeout 2 s): others still served', {
+    todo: 'out of reach of bdg: civetweb 1.15 gives each connection a worker thread from accept to close, so 200 tricklers '
+      + 'against BDG_THREADS=64 hold every thread and the probe waits behind them until the request timeout frees one: '
+      + 'measured: no probe answered within its 5 s (baseline 4 ms), the tricklers\' connections lived 5.0 s (p50: 2 s of '
+      + 'timeout after ~3 s in the accept queue); earlier runs: p50 4.3 s, p95 4.7 s per request. Mitigations: BDG_THREADS above the expected '
+      + 'number of concurrent connections (the default 256: the first test), a lower BDG_REQUEST_TIMEOUT_MS, and a '
+      + 'buffering reverse proxy (nginx) in front of bdgd in production',
+  }, async () => {
+    const r = await scenario({ env: { BDG_REQUEST_TIMEOUT_MS: '2000', BDG_THREADS: '64' }, kind: 'trickle' });
     assert.ok(served(r), `starved: ${JSON.stringify(r.summary)}`);
-    assert.ok(r.summary.closedByServer > 0, 'the request timeout closes the trickling connections');
   });
 
-  test('200 idle keep-alive connections (one request, then silence), 64 threads: others are still served', {
-    todo: 'finding: api/main.c sets keep_alive_timeout_ms to 30000 and civetweb keeps a worker thread on a kept-alive '
-      + 'connection while it waits for the next request, so N silent keep-alive connections (N = BDG_THREADS, 128 by '
-      + 'default) stop bdgd for 30 s each time they reconnect: with 200 such connections and 64 threads no probe was '
-      + 'served within 15 s (baseline ≈ 1 ms); with 50 connections all were. The request timeout does not apply between '
-      + 'requests. Fix: keep_alive_timeout_ms of a few hundred ms to 2 s (or make it configurable), more threads, and a '
-      + 'reverse proxy that pools connections to bdgd',
+  test('more idle keep-alive connections than threads (200 against 64 threads): others still served', {
+    todo: 'out of reach of bdg: civetweb keeps a worker thread on a kept-alive connection while it waits for the next '
+      + 'request (keep_alive_timeout_ms, 5 s in api/main.c; the request timeout does not apply between requests), so more '
+      + 'silent keep-alive connections than BDG_THREADS hold every thread for 5 s each time they reconnect: measured, no '
+      + 'probe answered within its 5 s (baseline 17 ms), kept-alive connections closed after 5.0 s (p50). Mitigations: '
+      + 'BDG_THREADS above the number of clients (the default 256: the third test), and a reverse proxy that pools '
+      + 'connections to bdgd',
   }, async () => {
-    const r = await scenario({ threads: 64, kind: 'idle' });
+    const r = await scenario({ env: { BDG_THREADS: '64' }, kind: 'idle' });
     assert.ok(served(r), `starved: ${JSON.stringify(r.summary)}`);
   });
 });

@@ -698,3 +698,4 @@ describe('audit', () => {
     assert.deepEqual((await auditRows('plan', d.id)).map((r) => [r.op, r.has_after]), [['create', true], ['delete', false]]);
   });
 });
+      ['update', `editor-${t.A}`], // the activity added: the plan's activity_count (migrations/012)

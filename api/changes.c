@@ -1,5 +1,6 @@
 /* changes.c: /changes — every write in revision order, for portals that
- * pull incrementally — and /audit, the same rows with who and before. */
+ * pull incrementally — and /audit, the same rows with who and before.
+ * Both page by revision and are exported whole as CSV or NDJSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +39,19 @@ static int parse_limit(struct req *r, int *limit)
 	return 0;
 }
 
+/* A page: {"items", "next" (the last revision), "more"}; in an export
+ * (Accept: text/csv or application/x-ndjson) the items only, the next
+ * page starting after `last` while more follow (RF_REVISIONS). */
 static int answer(struct req *r, char *items, long long last, int more)
 {
 	size_t n = strlen(items) + 96;
-	char *out = malloc(n);
+	char rev[24], *out;
 
+	if (r->export_mode) {
+		snprintf(rev, sizeof rev, "%lld", last);
+		return resp_list(r, items, more ? rev : NULL);
+	}
+	out = malloc(n);
 	if (!out) {
 		free(items);
 		return bdg_fail(&r->ctx.err, 500, "internal", "Out of memory.");
@@ -102,7 +111,7 @@ static int audit_get(struct req *r)
 }
 
 const struct route change_routes[] = {
-	{"GET", "/changes", changes_list, ROLE_VIEWER, 0, "since,limit,types,under"},
-	{"GET", "/audit", audit_get, ROLE_VIEWER, 0, "resource,id,key,actor,from,to,after,limit"},
+	{"GET", "/changes", changes_list, ROLE_VIEWER, RF_LIST | RF_REVISIONS, "since,limit,types,under"},
+	{"GET", "/audit", audit_get, ROLE_VIEWER, RF_LIST | RF_REVISIONS, "after,resource,id,key,actor,from,to,limit"},
 	{NULL, NULL, NULL, 0, 0, NULL},
 };

@@ -596,12 +596,26 @@ static int export_mode(struct req *r)
 	return 0;
 }
 
+/* Ask the handler for the page after the one just written: `after` with
+ * the cursor of its next key, or for a route paged by revision the
+ * revision itself in the route's first query parameter. */
+static int export_next_page(struct req *r)
+{
+	char cursor[420], name[32];
+
+	if (r->route->flags & RF_REVISIONS) {
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(r->route->query, ","), r->route->query);
+		return set_query(r, name, r->export_next);
+	}
+	page_cursor(r->export_next, cursor, sizeof cursor);
+	return set_query(r, "after", cursor);
+}
+
 /* Stream every page of a list. The first page runs before anything is
  * sent, so that its errors are still a problem response; a later failure
  * cuts the chunked stream short (the client sees an incomplete body). */
 static int run_export(struct req *r)
 {
-	char cursor[420];
 	int page = 0;
 
 	if (set_query(r, "limit", "500") < 0)
@@ -629,10 +643,7 @@ static int run_export(struct req *r)
 		r->out = NULL;
 		r->out_len = 0;
 		ctx_release(&r->ctx);
-		if (!r->export_next[0])
-			break;
-		page_cursor(r->export_next, cursor, sizeof cursor);
-		if (set_query(r, "after", cursor) < 0)
+		if (!r->export_next[0] || export_next_page(r) < 0)
 			break;
 	}
 	if (r->export_mode == EXPORT_CSV && r->export_rows == 0)

@@ -32,6 +32,9 @@ struct req;
 #define RF_RAW           0x40   /* the handler writes the response itself (streaming) */
 #define RF_LIST          0x80   /* a list (resp_list): also exported whole as CSV or
                                  * NDJSON when Accept asks, page by page */
+#define RF_REVISIONS     0x100  /* an RF_LIST paged by revision: the export passes
+                                 * each page's last revision back as it is, in the
+                                 * route's first query parameter ("since") */
 
 struct route {
 	const char *method;

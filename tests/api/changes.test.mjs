@@ -315,14 +315,11 @@ describe('a consumer replaying the feed', () => {
       assert.deepEqual(u, got.body);
     }
     assert.ok(!units.some((u) => u.code === `${t.A}-3`), 'the deleted unit is gone');
-    // The plan and its activities. (activity_count is derived from the
-    // activities: adding one writes no revision of the plan.)
-    const p = state.get(`plan:${plan.body.id}`);
+    // The plan and its activities, derived activity_count included (an
+    // activity added or removed writes a row of its plan).
     const gotPlan = (await api('GET', `/plans/${plan.body.id}`, { token: admin })).body;
-    const { activity_count: c1, ...pFeed } = p;
-    const { activity_count: c2, ...pGot } = gotPlan;
-    void c1; void c2;
-    assert.deepEqual(pFeed, pGot);
+    assert.equal(gotPlan.activity_count, 2);
+    assert.deepEqual(state.get(`plan:${plan.body.id}`), gotPlan);
     for (const a of [act.body, act2.body]) {
       const got = await api('GET', `/activities/${a.id}`, { token: admin });
       assert.deepEqual(state.get(`activity:${a.id}`), got.body);
@@ -367,5 +364,241 @@ describe('filters and reach', () => {
     assertProblem(await api('GET', '/changes?types=units', { token: admin }), 400, { fields: ['types'] });
     assertProblem(await api('GET', '/changes?since=-1', { token: admin }), 400, { fields: ['since'] });
     assertProblem(await api('GET', '/changes?limit=1001', { token: admin }), 400, { fields: ['limit'] });
+  });
+});
+
+// ---- readers across branches, derived fields, exports ------------------------
+
+// Every item of a JSON list the token reads, following `next`.
+async function listOf(path, tok) {
+  const items = [];
+  let after = null;
+  for (;;) {
+    const res = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=500${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
+    assert.equal(res.status, 200, res.text);
+    items.push(...res.body.items);
+    if (!res.body.next) return items;
+    after = res.body.next;
+  }
+}
+
+// A sync consumer: the state it holds after replaying the feed.
+function replay(state, items) {
+  for (const it of items) {
+    if (it.op === 'delete') state.delete(`${it.resource}:${it.id}`);
+    else state.set(`${it.resource}:${it.id}`, it.data);
+  }
+  return state;
+}
+
+// What GET answers the token for the plans and activities of the tree with
+// prefix p, keyed as the consumer keys them.
+async function served(tok, p) {
+  const out = new Map();
+  for (const pl of await listOf(`/plans?under=${p}`, tok)) out.set(`plan:${pl.id}`, pl);
+  for (const a of await listOf('/activities', tok)) {
+    const got = await api('GET', `/activities/${a.id}`, { token: tok });
+    assert.equal(got.status, 200, got.text);
+    if (out.has(`plan:${got.body.plan}`) || (await api('GET', `/plans/${got.body.plan}`, { token: admin0 })).body?.unit?.startsWith(p)) {
+      out.set(`activity:${a.id}`, got.body);
+    }
+  }
+  return out;
+}
+let admin0;
+
+// The consumer's plans and activities of the tree (units, reports and
+// targets are compared elsewhere).
+const plansAndActivities = (state, ids) => new Map([...state].filter(([k]) => ids.has(k)));
+
+describe('the feed reaches every reader, and only them', () => {
+  test('plans addressed across branches and activities coordinated from another branch: a viewer replaying its feed ends with what GET answers', async () => {
+    const t = await makeTree();
+    admin0 = t.admin;
+    const start = await head(t.admin);
+    const ed = token({ sub: 'ed-A', unit: t.A, role: 'editor' });
+    // A plan of A addressed to B1 (another branch), an activity of it
+    // coordinated by B; a second plan of A addressed to nobody, with an
+    // activity led by A2 and coordinated by B1.
+    const plan = await api('POST', '/plans', { token: ed, body: { unit: t.A, year: 2024, title: 'Kế hoạch bình đẳng giới năm 2024', recipients: [t.B1] } });
+    assert.equal(plan.status, 201, plan.text);
+    const act = await api('POST', `/plans/${plan.body.id}/activities`, { token: ed, body: {
+      section: 'II.1', title: 'Truyền thông về bình đẳng giới', category: 'communication', coordinating_units: [t.B] } });
+    assert.equal(act.status, 201, act.text);
+    const plan2 = await api('POST', '/plans', { token: ed, body: { unit: t.A, year: 2024, title: 'Kế hoạch nội bộ' } });
+    assert.equal(plan2.status, 201, plan2.text);
+    const act2 = await api('POST', `/plans/${plan2.body.id}/activities`, { token: ed, body: {
+      section: 'II.1', title: 'Tập huấn', lead_unit: t.A2, coordinating_units: [t.B1] } });
+    assert.equal(act2.status, 201, act2.text);
+
+    const viewers = [t.B1, t.B, t.A2, t.A1, t.root].map((u) => ({ unit: u, tok: viewerOf(u) }));
+    const ids = new Set([`plan:${plan.body.id}`, `plan:${plan2.body.id}`, `activity:${act.body.id}`, `activity:${act2.body.id}`]);
+    const check = async (v, state, when) => {
+      const want = plansAndActivities(await served(v.tok, t.prefix), ids);
+      assert.deepEqual(plansAndActivities(state, ids), want, `${v.unit} (${when}): the feed's documents are GET's`);
+      return want;
+    };
+    for (const v of viewers) {
+      const f = await feed(v.tok, start);
+      v.state = replay(new Map(), f.items);
+      v.last = f.last;
+      await check(v, v.state, 'first read');
+    }
+    // What each reads, by the rules (DESIGN.md): B1 the plan addressed to it
+    // and its activity, and the activity it coordinates; B (above B1) the
+    // activities coordinated in its subtree, not the plans; A2 both plans
+    // of its parent A and their activities.
+    assert.deepEqual([...plansAndActivities(viewers[0].state, ids).keys()].sort(),
+      [`activity:${act.body.id}`, `activity:${act2.body.id}`, `plan:${plan.body.id}`].sort());
+    assert.deepEqual([...plansAndActivities(viewers[1].state, ids).keys()].sort(),
+      [`activity:${act.body.id}`, `activity:${act2.body.id}`].sort());
+    assert.equal(plansAndActivities(viewers[2].state, ids).size, 4);
+
+    // While they are away: B becomes a recipient of the first plan (its
+    // activity reaches B's subtree through the plan now), an activity is
+    // added to it (activity_count), the second plan's activity is deleted.
+    const etag = (await api('GET', `/plans/${plan.body.id}`, { token: ed })).headers.get('etag');
+    const patch = await api('PATCH', `/plans/${plan.body.id}`, { token: ed, headers: { 'If-Match': etag }, body: { recipients: [t.B1, t.B] } });
+    assert.equal(patch.status, 200, patch.text);
+    const act3 = await api('POST', `/plans/${plan.body.id}/activities`, { token: ed, body: { section: 'II.2', title: 'Tháng hành động', category: 'action_month' } });
+    assert.equal(act3.status, 201, act3.text);
+    ids.add(`activity:${act3.body.id}`);
+    const del = await api('DELETE', `/activities/${act2.body.id}`, { token: ed, headers: { 'If-Match': '"1"' } });
+    assert.equal(del.status, 204, del.text);
+
+    // The plan's version is its own: adding an activity changed its
+    // document (activity_count) and wrote a row, not a version.
+    const got = await api('GET', `/plans/${plan.body.id}`, { token: ed });
+    assert.equal(got.body.activity_count, 2);
+    assert.equal(got.headers.get('etag'), `"${patch.body.version}"`);
+    const rows = await sql("SELECT op, (after->>'activity_count')::int AS n, (after->>'version')::int AS v FROM bdg.audit WHERE resource = 'plan' AND resource_id = :'id' ORDER BY revision", { id: plan.body.id });
+    assert.deepEqual(rows.map((r) => r.op), ['create', 'update', 'update', 'update']);
+    assert.deepEqual(rows.map((r) => r.n), [0, 1, 1, 2]);
+    assert.deepEqual(rows.map((r) => r.v), [1, 1, 2, 2]);
+
+    for (const v of viewers) {
+      const f = await feed(v.tok, v.last);
+      replay(v.state, f.items);
+      await check(v, v.state, 'resumed');
+    }
+    assert.equal(viewers[1].state.get(`plan:${plan.body.id}`)?.activity_count, 2, 'B reads the plan addressed to it now');
+    assert.ok(viewers[1].state.has(`activity:${act3.body.id}`));
+    assert.ok(!viewers[0].state.has(`activity:${act2.body.id}`), 'the deletion reached the coordinator');
+  });
+
+  test('a unit no longer addressed stops reading the plan\'s history; nothing in a feed is unreadable', async () => {
+    const t = await makeTree();
+    const start = await head(t.admin);
+    const ed = token({ sub: 'ed-A', unit: t.A, role: 'editor' });
+    const plan = await api('POST', '/plans', { token: ed, body: { unit: t.A, year: 2024, title: 'Kế hoạch gửi nhầm', recipients: [t.B1] } });
+    assert.equal(plan.status, 201, plan.text);
+    const act = await api('POST', `/plans/${plan.body.id}/activities`, { token: ed, body: { section: 'II.1', title: 'Truyền thông' } });
+    assert.equal(act.status, 201, act.text);
+    const b1 = viewerOf(t.B1);
+    const before = (await feed(b1, start)).items.map((i) => `${i.resource}:${i.id}`);
+    assert.ok(before.includes(`plan:${plan.body.id}`) && before.includes(`activity:${act.body.id}`));
+
+    const patch = await api('PATCH', `/plans/${plan.body.id}`, { token: ed, headers: { 'If-Match': '"1"' }, body: { recipients: [] } });
+    assert.equal(patch.status, 200, patch.text);
+    assert.equal((await api('GET', `/plans/${plan.body.id}`, { token: b1 })).status, 404);
+    for (const path of ['/changes?since=', '/audit?after=']) {
+      const res = await api('GET', `${path}${start}&limit=1000`, { token: b1 });
+      assert.equal(res.status, 200, res.text);
+      const mine = res.body.items.filter((i) => ['plan', 'activity'].includes(i.resource)).map((i) => `${i.resource}:${i.id}`);
+      assert.deepEqual(mine, [], `${path}: the history of a plan B1 no longer reads`);
+    }
+    // The rows in the database: readers of every row of the plan lost B1.
+    const rows = await sql("SELECT a.above::text[] AS above, a.below::text[] AS below FROM bdg.audit a WHERE a.resource = 'plan' AND a.resource_id = :'id' ORDER BY revision", { id: plan.body.id });
+    const [{ path: b1path }] = await sql("SELECT path::text FROM bdg.unit WHERE code = :'c'", { c: t.B1 });
+    assert.ok(rows.length >= 2);
+    for (const r of rows) assert.ok(!r.below.includes(b1path) && !r.above.includes(b1path), JSON.stringify(r));
+    // A still reads all of it.
+    const a = (await feed(viewerOf(t.A), start)).items.filter((i) => i.resource === 'plan' && i.id === plan.body.id);
+    assert.deepEqual(a.map((i) => i.op), ['create', 'update', 'update']);
+  });
+});
+
+// The body's bytes as sent (fetch's text() drops a byte order mark).
+async function rawBytes(path, tok, accept) {
+  const res = await fetch(`${process.env.BDG_TEST_URL}/api/v1${path}`, { headers: { Authorization: `Bearer ${tok}`, Accept: accept } });
+  assert.equal(res.status, 200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+describe('derived fields under concurrent writers', () => {
+  test('activities added to one plan at once: the plan\'s last row in the feed counts them all', async () => {
+    const t = await makeTree();
+    const start = await head(t.admin);
+    const ed = token({ sub: 'ed-A', unit: t.A, role: 'editor' });
+    const plan = await api('POST', '/plans', { token: ed, body: { unit: t.A, year: 2024, title: 'Kế hoạch nhiều hoạt động' } });
+    assert.equal(plan.status, 201, plan.text);
+    const n = 12;
+    const added = await Promise.all(Array.from({ length: n }, (_, i) => api('POST', `/plans/${plan.body.id}/activities`, {
+      token: ed, body: { section: `II.${i + 1}`, title: `Hoạt động ${i + 1}` } })));
+    for (const r of added) assert.equal(r.status, 201, r.text);
+    const state = replay(new Map(), (await feed(t.admin, start, { query: '&types=plan' })).items);
+    const got = await api('GET', `/plans/${plan.body.id}`, { token: ed });
+    assert.equal(got.body.activity_count, n);
+    assert.deepEqual(state.get(`plan:${plan.body.id}`), got.body);
+    assert.equal(got.body.version, 1, 'the plan itself was not written');
+  });
+});
+
+describe('exports of the feed and the audit log', () => {
+  test('/changes and /audit as NDJSON and CSV: every row the filters select, page after page, as the JSON pages', async () => {
+    const t = await makeTree({ B: 'UBND thị xã Hương Trà' });
+    const start = await head(t.admin);
+    // 620 units in one bulk: more than one export page (500).
+    const units = [];
+    for (let i = 0; i < 620; i++) units.push({ code: `${t.B}-X${i}`, name: `Xã Hương Vân số ${i}`, kind: 'commune', parent: t.B });
+    const bulk = await api('POST', '/bulk', { token: t.admin, body: { units } });
+    assert.equal(bulk.status, 200, bulk.text);
+    await createUnit(t.admin, { code: `${t.A}-9`, name: 'Khoa Nội', kind: 'division', parent: t.A });
+
+    const json = (await feed(t.admin, start, { query: `&under=${t.B}` })).items;
+    assert.equal(json.length, 620);
+    const nd = await api('GET', `/changes?since=${start}&under=${t.B}`, { token: t.admin, headers: { Accept: 'application/x-ndjson' } });
+    assert.equal(nd.status, 200, nd.text);
+    assert.match(nd.headers.get('content-type'), /^application\/x-ndjson/);
+    assert.deepEqual(nd.text.split('\n').filter(Boolean).map((l) => JSON.parse(l)), json);
+
+    const csv = await api('GET', `/changes?since=${start}&under=${t.B}&types=unit`, { token: t.admin, headers: { Accept: 'text/csv' } });
+    assert.equal(csv.status, 200, csv.text);
+    assert.match(csv.headers.get('content-type'), /^text\/csv/);
+    const bytes = await rawBytes(`/changes?since=${start}&under=${t.B}&types=unit`, t.admin, 'text/csv');
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xEF, 0xBB, 0xBF], 'a byte order mark for Excel');
+    assert.equal(bytes.subarray(3).toString('utf8'), csv.text, 'UTF-8 after it');
+    const rows = csv.text.split('\r\n').filter(Boolean);
+    assert.equal(rows[0], 'revision,resource,id,key,op,at,data');
+    assert.equal(rows.length, 621);
+    assert.ok(rows[1].startsWith(`${json[0].revision},unit,${json[0].id},${t.B}-X0,create,`), rows[1]);
+    assert.match(rows[1], /,\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/, 'ISO times');
+    assert.ok(rows[1].includes('""name"":""Xã Hương Vân số 0""'), 'the document, Vietnamese intact');
+
+    // The audit log, by its filters; a viewer's export keeps its reach.
+    const auditJson = [];
+    for (let after = start; ;) {
+      const res = await api('GET', `/audit?after=${after}&resource=unit&limit=1000`, { token: t.admin });
+      assert.equal(res.status, 200, res.text);
+      auditJson.push(...res.body.items);
+      if (!res.body.more) break;
+      after = res.body.next;
+    }
+    const ndAudit = await api('GET', `/audit?after=${start}&resource=unit`, { token: t.admin, headers: { Accept: 'application/x-ndjson' } });
+    assert.equal(ndAudit.status, 200);
+    assert.deepEqual(ndAudit.text.split('\n').filter(Boolean).map((l) => JSON.parse(l)), auditJson);
+    assert.equal(auditJson.length, 621);
+    const vA = viewerOf(t.A);
+    const ndA = await api('GET', `/changes?since=${start}`, { token: vA, headers: { Accept: 'application/x-ndjson' } });
+    assert.deepEqual(ndA.text.split('\n').filter(Boolean).map((l) => JSON.parse(l).key), [`${t.A}-9`]);
+
+    // Nothing to export: an empty body (CSV: the byte order mark only);
+    // a bad parameter is still a problem.
+    const none = await api('GET', `/changes?since=${start}&under=${t.A2}`, { token: t.admin, headers: { Accept: 'text/csv' } });
+    assert.equal(none.status, 200);
+    assert.equal(none.text, '');
+    assert.deepEqual([...await rawBytes(`/changes?since=${start}&under=${t.A2}`, t.admin, 'text/csv')], [0xEF, 0xBB, 0xBF]);
+    assertProblem(await api('GET', '/changes?since=x', { token: t.admin, headers: { Accept: 'text/csv' } }), 400, { fields: ['since'] });
+    assertProblem(await api('GET', '/audit?resource=units', { token: t.admin, headers: { Accept: 'application/x-ndjson' } }), 400, { fields: ['resource'] });
   });
 });

@@ -543,6 +543,51 @@ describe('lists and filters', () => {
     assert.deepEqual(all.items.map((x) => x.id), made);
   });
 
+  test('a listed plan is its GET document after every kind of change (stored documents, 015)', async () => {
+    const t = await makeTree();
+    const ed = as('editor', t.A);
+    const tok = as('viewer', t.A);
+    const p = await newPlan(t.A, { recipients: [t.A1], reporting: [{ period: `${THIS_YEAR}`, due_on: `${THIS_YEAR}-12-01` }] });
+    const other = await newPlan(t.A, { title: 'Kế hoạch khác' });
+    const same = async (what) => {
+      for (const qs of [`unit=${t.A}`, `under=${t.A}`]) {
+        const listed = (await listAll(`/plans?${qs}`, tok, 1)).items;
+        assert.deepEqual(listed.map((x) => x.id), [p.id, other.id], `${what}: ${qs}`);
+        for (const item of listed) {
+          const got = await api('GET', `/plans/${item.id}`, { token: tok });
+          assert.equal(got.status, 200, got.text);
+          assert.deepEqual(item, got.body, `${what}: ${qs}, plan ${item.id}`);
+        }
+      }
+      return (await api('GET', `/plans/${p.id}`, { token: tok })).body;
+    };
+    assert.equal((await same('created')).activity_count, 0);
+    const a = await addActivity(p.id, ed);
+    await addActivity(p.id, ed, { section: 'II.2' });
+    assert.equal((await same('two activities')).activity_count, 2);
+    const del = await api('DELETE', `/activities/${a.id}`, { token: ed, headers: { 'If-Match': `"${a.version}"` } });
+    assert.equal(del.status, 204, del.text);
+    assert.equal((await same('one deleted')).activity_count, 1);
+    let res = await api('PATCH', `/plans/${p.id}`, { token: ed, body: { title: 'Sửa tên', recipients: [t.A1, t.A2] }, headers: { 'If-Match': '"1"' } });
+    assert.equal(res.status, 200, res.text);
+    let doc = await same('title and recipients');
+    assert.equal(doc.title, 'Sửa tên');
+    assert.deepEqual(doc.recipients, [t.A1, t.A2].sort());
+    res = await api('PATCH', `/plans/${p.id}`, { token: ed, body: { reporting: [{ period: `${THIS_YEAR}-H1`, due_on: `${THIS_YEAR}-05-25` }] }, headers: { 'If-Match': `"${doc.version}"` } });
+    assert.equal(res.status, 200, res.text);
+    doc = await same('reporting');
+    assert.deepEqual(doc.reporting.map((e) => e.period), [`${THIS_YEAR}-H1`]);
+    res = await issue(p.id, t.A);
+    assert.equal(res.status, 200, res.text);
+    assert.equal((await same('issued')).status, 'issued');
+    // The database: one stored document per plan, gone with its plan.
+    const rows = async () => (await sql('SELECT plan_id FROM bdg.plan_cache WHERE plan_id IN (:p, :o) ORDER BY plan_id', { p: p.id, o: other.id })).map((r) => r.plan_id);
+    assert.deepEqual(await rows(), [p.id, other.id]);
+    res = await api('DELETE', `/plans/${other.id}`, { token: ed, headers: { 'If-Match': '"1"' } });
+    assert.equal(res.status, 204, res.text);
+    assert.deepEqual(await rows(), [p.id]);
+  });
+
   test('bad filter values and unknown parameters are 400', async () => {
     const t = await makeTree();
     const tok = as('viewer', t.A);
@@ -688,6 +733,7 @@ describe('audit', () => {
     assert.deepEqual(rows.map((r) => [r.op, r.actor_sub]), [
       ['create', `editor-${t.A}`],
       ['update', `editor-${t.A}`],
+      ['update', `editor-${t.A}`], // the activity added: the plan's activity_count (migrations/012)
       ['update', `approver-${t.A}`],
       ['update', `approver-${t.A}`],
     ]);
@@ -698,4 +744,3 @@ describe('audit', () => {
     assert.deepEqual((await auditRows('plan', d.id)).map((r) => [r.op, r.has_after]), [['create', true], ['delete', false]]);
   });
 });
-      ['update', `editor-${t.A}`], // the activity added: the plan's activity_count (migrations/012)

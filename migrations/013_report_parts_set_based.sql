@@ -16,7 +16,8 @@
 -- expression, so that a row that needs nothing costs no function call:
 --   * report_value_fill: a writer that leaves period out (or sends a value
 --     with trailing zeros) gets the report's period (and trim_scale);
---   * report_part_stay: a row moved to another report is refused.
+--   * report_value_stay, report_activity_stay: a row moved to another
+--     report is refused.
 -- report_value's two foreign keys (to its report, ON DELETE CASCADE, and
 -- to its indicator) become set-based too: a foreign key checks and locks
 -- the referenced row once per row written (an SPI query each: about 1 s of
@@ -30,7 +31,9 @@
 -- lock, so it sees what a concurrent writer committed, as the keys did.
 -- bdg.report_changed folds the change into this transaction's audit row
 -- of each report, or bumps the others, with one statement each instead of
--- one loop turn per report. bdg.report_set_values writes the period itself.
+-- one loop turn per report. Single writes (bdg.report_set_values, 008) are
+-- unchanged: their rows get the period from report_value_fill; the bulk
+-- step writes it itself.
 
 -- Per row, only when needed ------------------------------------------------------
 

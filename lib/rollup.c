@@ -173,7 +173,11 @@ static const struct db_stmt st_overdue = {
  *   agg      sum, max and count per indicator and sex (hashed, streamed);
  *   latest   its own pass, for indicators aggregated as latest only
  *   expected the recipients of the subtree that the period's issued plans
- *            expect, with whether their report counts (missing otherwise)
+ *            expect, with whether their report counts (missing otherwise):
+ *            the recipients and the period's reports grouped together by
+ *            (plan, unit), one hashed pass instead of a probe per unit
+ *            (a unit's report for a plan and period is unique); codes and
+ *            names only for the missing
  * "+ 0" on a join key keeps the planner from probing an index once per
  * unit (see the planning note above): report_value by report_id,
  * plan_recipient and report by unit. */
@@ -223,13 +227,16 @@ static const struct db_stmt st_rollup = {
 	"   LEFT JOIN agg nu ON nu.indicator_id = ind.numerator_id AND nu.sex = coalesce(ind.numerator_sex, sx.sex)"
 	"   LEFT JOIN agg de ON de.indicator_id = ind.denominator_id"
 	"     AND de.sex = coalesce(ind.denominator_sex, sx.sex)),"
-	" expected AS MATERIALIZED (SELECT pr.plan_id, pr.unit_id, s.code, s.name, r.status,"
-	"     coalesce(r.status = 'accepted' OR ($5::boolean AND r.status = 'submitted'), false) AS counted"
-	"   FROM bdg.plan_reporting e JOIN bdg.plan p ON p.id = e.plan_id AND p.status = 'issued'"
-	"   JOIN bdg.plan_recipient pr ON pr.plan_id = p.id"
-	"   JOIN sub s ON s.id = pr.unit_id + 0"
-	"   LEFT JOIN bdg.report r ON r.plan_id + 0 = pr.plan_id AND r.unit_id = pr.unit_id AND r.period = e.period"
-	"   WHERE e.period = $4::text AND ($6::bigint IS NULL OR p.id = $6::bigint))"
+	" expected AS MATERIALIZED (SELECT plan_id, unit_id, max(status) AS status,"
+	"     coalesce(bool_or(status = 'accepted' OR ($5::boolean AND status = 'submitted')), false) AS counted"
+	"   FROM (SELECT pr.plan_id, pr.unit_id, NULL::text AS status, true AS wanted"
+	"       FROM bdg.plan_reporting e JOIN bdg.plan p ON p.id = e.plan_id AND p.status = 'issued'"
+	"       JOIN bdg.plan_recipient pr ON pr.plan_id = p.id"
+	"       JOIN sub s ON s.id = pr.unit_id + 0"
+	"       WHERE e.period = $4::text AND ($6::bigint IS NULL OR p.id = $6::bigint)"
+	"     UNION ALL SELECT r.plan_id, r.unit_id, r.status, false FROM bdg.report r"
+	"       WHERE r.period = $4::text AND ($6::bigint IS NULL OR r.plan_id = $6::bigint)) x"
+	"   GROUP BY plan_id, unit_id HAVING bool_or(wanted))"
 	" SELECT json_build_object('unit', root.code, 'period', $4::text, 'plan', $6::bigint,"
 	"   'include', CASE WHEN $5::boolean THEN json_build_array('accepted', 'submitted')"
 	"     ELSE json_build_array('accepted') END,"
@@ -243,9 +250,9 @@ static const struct db_stmt st_rollup = {
 	"       'values', (SELECT json_agg(json_build_object('sex', c.sex, 'value', c.value, 'units', c.units)"
 	"         ORDER BY c.o) FROM cells c WHERE c.code = ind.code)) ORDER BY ind.ord), '[]')"
 	"     FROM ind),"
-	"   'missing', (SELECT coalesce(json_agg(m), '[]') FROM (SELECT x.plan_id AS plan, x.code AS unit, x.name,"
-	"       coalesce(x.status, 'missing') AS status FROM expected x WHERE NOT x.counted"
-	"       ORDER BY x.code, x.plan_id) m)"
+	"   'missing', (SELECT coalesce(json_agg(m), '[]') FROM (SELECT x.plan_id AS plan, u.code AS unit, u.name,"
+	"       coalesce(x.status, 'missing') AS status FROM expected x JOIN bdg.unit u ON u.id = x.unit_id"
+	"       WHERE NOT x.counted ORDER BY u.code, x.plan_id) m)"
 	" )::text FROM root, chk WHERE chk.ok",
 	6,
 };

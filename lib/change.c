@@ -1,8 +1,6 @@
 /* change.c: reading bdg.audit as the changes feed and as the audit log. */
 #include "change.h"
 
-#include "buf.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +57,14 @@ static const struct db_stmt st_audit = {
 };
 
 /* Run a page statement for `limit` items: *items the JSON array of the
- * first `limit` rows, *last the revision of the last of them (unchanged
- * when there are none), *more whether a row followed. */
+ * first `limit` rows (malloc'd, sized once: a page of reports is megabytes),
+ * *last the revision of the last of them (unchanged when there are none),
+ * *more whether a row followed. */
 static int run_page(struct bdg_ctx *c, const struct db_stmt *st, const char *const *p, int limit,
 		    char **items, long long *last, int *more)
 {
 	struct db_conn *conn = ctx_conn(c);
-	struct buf b = {0};
+	size_t size = 3, at = 0, len;
 	PGresult *r;
 	int i, n;
 
@@ -76,21 +75,26 @@ static int run_page(struct bdg_ctx *c, const struct db_stmt *st, const char *con
 	*more = n > limit;
 	if (n > limit)
 		n = limit;
-	buf_add(&b, "[", 1);
+	for (i = 0; i < n; i++)
+		size += (size_t)PQgetlength(r, i, 1) + 1;
+	*items = malloc(size);
+	if (!*items) {
+		PQclear(r);
+		return bdg_fail(&c->err, 500, "internal", "Out of memory.");
+	}
+	(*items)[at++] = '[';
 	for (i = 0; i < n; i++) {
 		if (i)
-			buf_add(&b, ",", 1);
-		buf_add(&b, PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
+			(*items)[at++] = ',';
+		len = (size_t)PQgetlength(r, i, 1);
+		memcpy(*items + at, PQgetvalue(r, i, 1), len);
+		at += len;
 	}
-	buf_add(&b, "]", 1);
+	(*items)[at++] = ']';
+	(*items)[at] = '\0';
 	if (n)
 		*last = atoll(PQgetvalue(r, n - 1, 0));
 	PQclear(r);
-	if (b.oom) {
-		buf_free(&b);
-		return bdg_fail(&c->err, 500, "internal", "Out of memory.");
-	}
-	*items = buf_take(&b);
 	return 0;
 }
 

@@ -21,26 +21,16 @@ static int dry_run_param(struct req *r, int *dry)
 }
 
 /* The summary, or the problem naming every rejected item (each with the
- * status a single write would have answered): 403 when every item is one
- * the token may not write, else 422. */
+ * status a single write would have answered): 403 when an item is one the
+ * token may not write, else 422. The dispatcher renders the problem. */
 static int answer(struct req *r, int rc, json_t *summary, json_t *errors)
 {
 	if (rc < 0 && json_array_size(errors)) {
-		char instance[600];
-		json_t *p;
+		int forbidden = r->ctx.err.status == 403;
 
-		int status = r->ctx.err.status == 403 ? 403 : 422;
-		char type[64];
-
-		snprintf(instance, sizeof instance, "/api/v1%s", r->path);
-		snprintf(type, sizeof type, "urn:bdg:problem:%s", status == 403 ? "forbidden" : "bulk_rejected");
-		p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:O}",
-			      "type", type, "title", bdg_status_title(status),
-			      "status", status, "detail", r->ctx.err.detail, "instance", instance,
-			      "request_id", r->ctx.request_id, "errors", errors);
-		rc = resp_json(r, status, json_dumps(p, JSON_COMPACT));
-		r->out_type = "application/problem+json";
-		json_decref(p);
+		r->ctx.err.status = forbidden ? 403 : 422;
+		r->ctx.err.code = forbidden ? "forbidden" : "bulk_rejected";
+		r->problem_errors = json_incref(errors);
 	} else if (rc == 0) {
 		rc = resp_json(r, 200, json_dumps(summary, JSON_COMPACT));
 	}

@@ -787,7 +787,9 @@ static void send_problem(struct req *r, const char *cors)
 	uri_encode(instance, sizeof instance, r->route || r->api ? API_PREFIX : "", r->path[0] ? r->path : "/");
 	json_object_set_new(p, "instance", json_string(instance));
 	json_object_set_new(p, "request_id", json_string(r->ctx.request_id));
-	if (e->nfields > 0) {
+	if (r->problem_errors) {
+		json_object_set(p, "errors", r->problem_errors);
+	} else if (e->nfields > 0) {
 		errs = json_array();
 		for (i = 0; i < e->nfields; i++)
 			json_array_append_new(errs, json_pack("{s:s, s:s}", "field", e->fields[i].field,
@@ -1058,6 +1060,7 @@ done:
 		free(r->export_cols[i]);
 	free(r->export_cols);
 	json_decref(r->body);
+	json_decref(r->problem_errors);
 	free(r->body_raw);
 	free(r->out);
 	free(r);

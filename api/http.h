@@ -48,6 +48,8 @@ struct req {
 	long long if_match;              /* version from If-Match, -1 when absent */
 	int if_match_any;                /* If-Match: * */
 	struct bdg_ctx ctx;
+	json_t *problem_errors;          /* owned: a problem's errors when more than
+					    ctx.err holds (every item of a bulk batch) */
 
 	/* export of a list (RF_LIST with Accept: text/csv | application/x-ndjson) */
 	int export_mode;                 /* 0, EXPORT_CSV or EXPORT_NDJSON */

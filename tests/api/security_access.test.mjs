@@ -313,14 +313,7 @@ async function pool(items, n, fn) {
 
 // Answers that differ from DESIGN.md for reasons already reported: each is
 // a todo test of its own, so that the matrix stays strict for the rest.
-const KNOWN = [
-  ['POST /bulk by an editor or approver with a units section answers 422 bulk_rejected ("only an admin may write units" '
-    + 'per item, bdg.bulk_units in migrations/009_bulk.sql) instead of 403: a role that may not act is 403 (DESIGN.md Auth)',
-  /: bulk create under POST \/bulk\?dry_run=true: expected 403, got 422/],
-  ['the 422 problem of POST /bulk (api/bulk.c bulk_post builds its own problem) has instance "/bulk" instead of '
-    + '"/api/v1/bulk" like every other problem (api/http.c send_problem prefixes API_PREFIX)',
-  /problem instance \/bulk, not \/api\/v1\/bulk/],
-];
+const KNOWN = [];
 
 const results = { cells: 0, twins: 0, mismatches: [], leaks: [], lists: 0, feedGaps: [], feedChecked: 0 };
 

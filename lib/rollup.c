@@ -257,13 +257,17 @@ static const struct db_stmt st_rollup = {
 	6,
 };
 
-/* These reads run in a transaction of their own with JIT off: a plan over
- * a province is estimated above jit_above_cost, and compiling it costs
- * this machine 0.2 to 2 s where the query itself takes milliseconds. The
- * setting is transaction-local, so the pooled connection keeps its own. */
-static const struct db_stmt st_nojit = {
-	"rollup_nojit",
-	"SELECT set_config('jit', 'off', true)",
+/* These reads run in a transaction of their own with JIT off and the
+ * statement's generic plan: a plan over a province is estimated above
+ * jit_above_cost, and compiling it costs this machine 0.2 to 2 s where
+ * the query itself takes milliseconds; and the shapes above do not depend
+ * on the parameters (that is what the planning note is about), so the
+ * 1.5-4.5 ms of planning a custom plan for each of a pooled connection's
+ * first five executions buys nothing. The settings are transaction-local,
+ * so the pooled connection keeps its own. */
+static const struct db_stmt st_settings = {
+	"rollup_settings",
+	"SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)",
 	0,
 };
 
@@ -285,15 +289,16 @@ static const struct db_stmt st_doc = {
 	1,
 };
 
-/* Run a read statement (doc or list shape) in a transaction with JIT off. */
-static int read_nojit(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,
-		      char **doc, char *next, size_t nextlen)
+/* Run a read statement (doc or list shape) in a transaction with the
+ * settings above. */
+static int read_set(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,
+		    char **doc, char *next, size_t nextlen)
 {
 	int rc;
 
 	if (ctx_begin(c) < 0)
 		return -1;
-	if (query_run(c, &st_nojit, NULL) < 0) {
+	if (query_run(c, &st_settings, NULL) < 0) {
 		ctx_rollback(c);
 		return -1;
 	}
@@ -311,14 +316,14 @@ int rollup_plan_completeness(struct bdg_ctx *c, const char *plan, const char *pe
 {
 	const char *p[] = {c->who.unit, plan, period};
 
-	return read_nojit(c, &st_plan, p, doc, NULL, 0);
+	return read_set(c, &st_plan, p, doc, NULL, 0);
 }
 
 int rollup_unit_completeness(struct bdg_ctx *c, const char *code, const char *period, char **doc)
 {
 	const char *p[] = {c->who.unit, code, period};
 
-	return read_nojit(c, &st_unit, p, doc, NULL, 0);
+	return read_set(c, &st_unit, p, doc, NULL, 0);
 }
 
 int rollup_overdue(struct bdg_ctx *c, const char *under, const char *as_of, const struct page *pg,
@@ -326,7 +331,7 @@ int rollup_overdue(struct bdg_ctx *c, const char *under, const char *as_of, cons
 {
 	const char *p[] = {c->who.unit, under, as_of, pg->has_after ? pg->after : NULL, pg->limit_plus1};
 
-	return read_nojit(c, &st_overdue, p, items, next, nextlen);
+	return read_set(c, &st_overdue, p, items, next, nextlen);
 }
 
 int rollup_indicators(struct bdg_ctx *c, const char *code, const char *indicators, const char *period,
@@ -334,7 +339,7 @@ int rollup_indicators(struct bdg_ctx *c, const char *code, const char *indicator
 {
 	const char *p[] = {c->who.unit, code, indicators, period, include_submitted ? "true" : "false", plan};
 
-	return read_nojit(c, &st_rollup, p, doc, NULL, 0);
+	return read_set(c, &st_rollup, p, doc, NULL, 0);
 }
 
 int rollup_consolidate(struct bdg_ctx *c, const char *id, long long if_version,

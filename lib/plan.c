@@ -3,9 +3,10 @@
  * statement that depends on the caller; what it may read is
  * bdg.plan_visible (migrations/006_plans_api.sql), what it may write
  * bdg.plan_writable; lifecycle and frozen content are the database's
- * (migrations/003_plans.sql). A plan row is written before its recipients
- * and reporting entries, which are synchronised (only the differences are
- * written), so that an unchanged list costs no version and no revision. */
+ * (migrations/003_plans.sql). A plan row and its recipients and reporting
+ * entries are written by one statement, the row first; the parts are
+ * synchronised (only the differences are written), so that an unchanged
+ * list costs no version and no revision. */
 #include "plan.h"
 
 #include <stdio.h>
@@ -175,59 +176,73 @@ static const struct db_stmt st_check = {
 	"ARRAY(SELECT t.x FROM jsonb_array_elements_text(coalesce($" n "::jsonb, '[]'))" \
 	" WITH ORDINALITY AS t(x, i) ORDER BY t.i)"
 
+/* A plan row and its parts are written by ONE statement: the plan row in
+ * the CTE "p", then its recipients and reporting entries, which read the
+ * plan's id from "k", and k reads p: so the plan row is written (its AFTER
+ * row trigger queued) before any part, also when the UPDATE of an
+ * unchanged row writes nothing (bdg.touch) and p returns no row. At the
+ * end of the statement the plan's triggers render its document once, with
+ * its parts, into the audit row and the cache; the parts' triggers find
+ * both unchanged (016). Three statements rendered and rewrote both three
+ * times. The parts become exactly $15 (recipient codes) and $16 (reporting
+ * entries): only the differences are written, so an unchanged list costs
+ * no version and no revision; missing windows default to
+ * bdg.default_window (the trigger fills them), so they compare so. */
+#define PLAN_VALUES \
+	"$2::text, $3::int, coalesce($4::text, 'plan'), $5::date, $6::text, $7::text, $8::bigint, " \
+	TEXT_ARRAY("9") ", " TEXT_ARRAY("10") ", $11::text, $12::date, $13::text, $14::text"
+#define WANT_RECIPIENTS \
+	" want_r AS (SELECT u.id FROM jsonb_array_elements_text(coalesce($15::jsonb, '[]')) AS c(code)" \
+	"   JOIN bdg.unit u ON u.code = c.code),"
+#define WANT_REPORTING \
+	" want_g AS (SELECT x.period, x.due_on," \
+	"     coalesce(x.data_from, (bdg.default_window(x.period)).data_from) AS data_from," \
+	"     coalesce(x.data_to, (bdg.default_window(x.period)).data_to) AS data_to" \
+	"   FROM jsonb_to_recordset(coalesce($16::jsonb, '[]'))" \
+	"     AS x(period text, due_on date, data_from date, data_to date)),"
+#define ADD_PARTS \
+	" new_r AS (INSERT INTO bdg.plan_recipient (plan_id, unit_id)" \
+	"   SELECT k.id, w.id FROM k, want_r w WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_recipient r" \
+	"     WHERE r.plan_id = k.id AND r.unit_id = w.id))," \
+	" new_g AS (INSERT INTO bdg.plan_reporting (plan_id, period, due_on, data_from, data_to)" \
+	"   SELECT k.id, w.period, w.due_on, w.data_from, w.data_to FROM k, want_g w" \
+	"   WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_reporting r WHERE r.plan_id = k.id AND r.period = w.period))" \
+	" SELECT id FROM k"
+
 /* $1 unit, $2 number, $3 year, $4 type, $5 issued_on, $6 place, $7 title,
  * $8 parent_plan, $9 legal_bases, $10 objectives, $11 funding,
- * $12 plans_due_on, $13 signer, $14 signer_title */
+ * $12 plans_due_on, $13 signer, $14 signer_title, $15 recipients,
+ * $16 reporting */
 static const struct db_stmt st_insert = {
 	"plan_insert",
-	"INSERT INTO bdg.plan (unit_id, " PLAN_COLUMNS ")"
-	" VALUES ((SELECT id FROM bdg.unit WHERE code = $1::text), $2::text, $3::int, coalesce($4::text, 'plan'),"
-	"   $5::date, $6::text, $7::text, $8::bigint, " TEXT_ARRAY("9") ", " TEXT_ARRAY("10") ","
-	"   $11::text, $12::date, $13::text, $14::text)"
-	" RETURNING id",
-	14,
+	"WITH p AS (INSERT INTO bdg.plan (unit_id, " PLAN_COLUMNS ")"
+	"   VALUES ((SELECT id FROM bdg.unit WHERE code = $1::text), " PLAN_VALUES ")"
+	"   RETURNING id),"
+	" k AS (SELECT id FROM p),"
+	WANT_RECIPIENTS
+	WANT_REPORTING
+	ADD_PARTS,
+	16,
 };
 
 /* $1 id, then $2.. as st_insert */
 static const struct db_stmt st_update = {
 	"plan_update",
-	"UPDATE bdg.plan SET (" PLAN_COLUMNS ") = ($2::text, $3::int, coalesce($4::text, 'plan'),"
-	"   $5::date, $6::text, $7::text, $8::bigint, " TEXT_ARRAY("9") ", " TEXT_ARRAY("10") ","
-	"   $11::text, $12::date, $13::text, $14::text)"
-	" WHERE id = $1::bigint",
-	14,
-};
-
-/* Recipients become exactly $2 (codes): only the differences are written. */
-static const struct db_stmt st_recipients = {
-	"plan_recipients",
-	"WITH want AS (SELECT u.id FROM jsonb_array_elements_text(coalesce($2::jsonb, '[]')) AS c(code)"
-	"   JOIN bdg.unit u ON u.code = c.code),"
-	" gone AS (DELETE FROM bdg.plan_recipient r WHERE r.plan_id = $1::bigint"
-	"   AND r.unit_id NOT IN (SELECT id FROM want))"
-	" INSERT INTO bdg.plan_recipient (plan_id, unit_id)"
-	" SELECT $1::bigint, w.id FROM want w WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_recipient r"
-	"   WHERE r.plan_id = $1::bigint AND r.unit_id = w.id)",
-	2,
-};
-
-/* Reporting entries become exactly $2: missing windows default to
- * bdg.default_window (the trigger fills them), so they compare so. */
-static const struct db_stmt st_reporting = {
-	"plan_reporting",
-	"WITH want AS (SELECT x.period, x.due_on,"
-	"     coalesce(x.data_from, (bdg.default_window(x.period)).data_from) AS data_from,"
-	"     coalesce(x.data_to, (bdg.default_window(x.period)).data_to) AS data_to"
-	"   FROM jsonb_to_recordset(coalesce($2::jsonb, '[]')) AS x(period text, due_on date, data_from date, data_to date)),"
-	" gone AS (DELETE FROM bdg.plan_reporting r WHERE r.plan_id = $1::bigint"
-	"   AND r.period NOT IN (SELECT period FROM want)),"
-	" changed AS (UPDATE bdg.plan_reporting r SET due_on = w.due_on, data_from = w.data_from, data_to = w.data_to"
-	"   FROM want w WHERE r.plan_id = $1::bigint AND r.period = w.period"
-	"   AND (r.due_on, r.data_from, r.data_to) IS DISTINCT FROM (w.due_on, w.data_from, w.data_to))"
-	" INSERT INTO bdg.plan_reporting (plan_id, period, due_on, data_from, data_to)"
-	" SELECT $1::bigint, w.period, w.due_on, w.data_from, w.data_to FROM want w"
-	" WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_reporting r WHERE r.plan_id = $1::bigint AND r.period = w.period)",
-	2,
+	"WITH p AS (UPDATE bdg.plan SET (" PLAN_COLUMNS ") = (" PLAN_VALUES ")"
+	"   WHERE id = $1::bigint RETURNING id),"
+	" k AS (SELECT $1::bigint AS id FROM (SELECT count(*) FROM p) AS row_written),"
+	WANT_RECIPIENTS
+	WANT_REPORTING
+	" gone_r AS (DELETE FROM bdg.plan_recipient r USING k WHERE r.plan_id = k.id"
+	"   AND r.unit_id NOT IN (SELECT id FROM want_r)),"
+	" gone_g AS (DELETE FROM bdg.plan_reporting r USING k WHERE r.plan_id = k.id"
+	"   AND r.period NOT IN (SELECT period FROM want_g)),"
+	" changed_g AS (UPDATE bdg.plan_reporting r"
+	"   SET due_on = w.due_on, data_from = w.data_from, data_to = w.data_to"
+	"   FROM k, want_g w WHERE r.plan_id = k.id AND r.period = w.period"
+	"   AND (r.due_on, r.data_from, r.data_to) IS DISTINCT FROM (w.due_on, w.data_from, w.data_to)),"
+	ADD_PARTS,
+	16,
 };
 
 static const struct db_stmt st_delete = {
@@ -428,7 +443,7 @@ static int may_act(struct bdg_ctx *c, const struct plan_access *a, long long if_
 	return 0;
 }
 
-/* The SQL parameters of st_insert/st_update after the first. */
+/* The SQL parameters of st_insert/st_update after the first ($2..$16). */
 static void plan_args(struct sqlargs *a, const json_t *body)
 {
 	args_json(a, body, "number");
@@ -444,27 +459,8 @@ static void plan_args(struct sqlargs *a, const json_t *body)
 	args_json(a, body, "plans_due_on");
 	args_json(a, body, "signer");
 	args_json(a, body, "signer_title");
-}
-
-/* Recipients and reporting entries of plan `id` from the body. */
-static int write_parts(struct bdg_ctx *c, const char *id, const json_t *body)
-{
-	struct sqlargs a = {0};
-	int rc = -1;
-
-	args_str(&a, id);
-	args_json(&a, body, "recipients");
-	if (query_run(c, &st_recipients, a.v) < 0)
-		goto out;
-	args_free(&a);
-	args_str(&a, id);
-	args_json(&a, body, "reporting");
-	if (query_run(c, &st_reporting, a.v) < 0)
-		goto out;
-	rc = 0;
-out:
-	args_free(&a);
-	return rc;
+	args_json(a, body, "recipients");
+	args_json(a, body, "reporting");
 }
 
 /* Reads ------------------------------------------------------------------- */
@@ -525,7 +521,7 @@ int plan_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *ve
 	}
 	*id = atoll(PQgetvalue(r, 0, 0));
 	snprintf(idtext, sizeof idtext, "%lld", *id);
-	if (write_parts(c, idtext, body) < 0 || load_doc(c, idtext, doc, version) < 0)
+	if (load_doc(c, idtext, doc, version) < 0)
 		goto out;
 	rc = ctx_commit(c);
 out:
@@ -580,8 +576,7 @@ int plan_update(struct bdg_ctx *c, const char *id, const json_t *body,
 	args_free(&a);
 	args_str(&a, id);
 	plan_args(&a, body);
-	if (query_run(c, &st_update, a.v) < 0 || write_parts(c, id, body) < 0 ||
-	    load_doc(c, id, doc, version) < 0)
+	if (query_run(c, &st_update, a.v) < 0 || load_doc(c, id, doc, version) < 0)
 		goto out;
 	rc = ctx_commit(c);
 out:

@@ -311,9 +311,8 @@ int activity_create(struct bdg_ctx *c, const char *plan_id, const json_t *body,
 {
 	struct sqlargs a = {0};
 	struct plan_access acc;
-	struct db_conn *conn;
-	PGresult *r = NULL;
 	char idtext[24];
+	const char *pd[] = {idtext};
 	int bad, rc = -1;
 
 	*doc = NULL;
@@ -334,29 +333,13 @@ int activity_create(struct bdg_ctx *c, const char *plan_id, const json_t *body,
 		goto out;
 	args_str(&a, plan_id);
 	activity_args(&a, body);
-	if (!(conn = ctx_conn(c)) || !(r = db_exec(conn, &st_insert, a.v, &c->err)))
+	if ((*id = query_insert(c, &st_insert, a.v, idtext, sizeof idtext)) < 0 ||
+	    write_units(c, idtext, body) < 0)
 		goto out;
-	if (PQntuples(r) != 1) {
-		bdg_fail(&c->err, 500, "internal", "The server could not complete the request.");
-		goto out;
-	}
-	*id = atoll(PQgetvalue(r, 0, 0));
-	snprintf(idtext, sizeof idtext, "%lld", *id);
-	{
-		const char *p[] = {idtext};
-		if (write_units(c, idtext, body) < 0 || query_doc(c, &st_doc, p, doc, version) < 0)
-			goto out;
-	}
-	rc = ctx_commit(c);
+	rc = query_doc(c, &st_doc, pd, doc, version);
 out:
-	PQclear(r);
 	args_free(&a);
-	if (rc < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-	}
-	return rc;
+	return ctx_finish(c, rc, doc);
 }
 
 int activity_update(struct bdg_ctx *c, const char *id, const json_t *body,
@@ -419,18 +402,13 @@ int activity_update(struct bdg_ctx *c, const char *id, const json_t *body,
 		goto out;
 	}
 	if (check_units(c, plan_id, body) < 0 || query_run(c, &st_update, a.v) < 0 ||
-	    write_units(c, id, body) < 0 || query_doc(c, &st_doc, pd, doc, version) < 0)
+	    write_units(c, id, body) < 0)
 		goto out;
-	rc = ctx_commit(c);
+	rc = query_doc(c, &st_doc, pd, doc, version);
 out:
 	PQclear(r);
 	args_free(&a);
-	if (rc < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-	}
-	return rc;
+	return ctx_finish(c, rc, doc);
 }
 
 int activity_delete(struct bdg_ctx *c, const char *id, long long if_version)
@@ -459,12 +437,9 @@ int activity_delete(struct bdg_ctx *c, const char *id, long long if_version)
 			 "The resource has changed since you read it (version %s); read it again.", PQgetvalue(r, 0, 0));
 		goto out;
 	}
-	if (query_run(c, &st_delete, pd) < 0)
-		goto out;
-	rc = ctx_commit(c);
+	if (query_run(c, &st_delete, pd) >= 0)
+		rc = 0;
 out:
 	PQclear(r);
-	if (rc < 0)
-		ctx_rollback(c);
-	return rc;
+	return ctx_finish(c, rc, NULL);
 }

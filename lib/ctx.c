@@ -4,6 +4,7 @@
 #include "ctx.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "auth.h"
 
@@ -59,6 +60,18 @@ void ctx_rollback(struct bdg_ctx *c)
 	if (c->conn)
 		db_rollback(c->conn);
 	c->actor_set = 0;
+}
+
+int ctx_finish(struct bdg_ctx *c, int rc, char **doc)
+{
+	if (rc == 0 && ctx_commit(c) == 0)
+		return 0;
+	ctx_rollback(c);
+	if (doc) {
+		free(*doc);
+		*doc = NULL;
+	}
+	return -1;
 }
 
 void ctx_release(struct bdg_ctx *c)

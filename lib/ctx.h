@@ -27,6 +27,10 @@ int ctx_begin(struct bdg_ctx *c);
 int ctx_commit(struct bdg_ctx *c);
 void ctx_rollback(struct bdg_ctx *c);
 
+/* End a write that produced *doc: commit when rc is 0; otherwise, or when
+ * the commit fails, roll back and drop the document. Returns 0 or -1. */
+int ctx_finish(struct bdg_ctx *c, int rc, char **doc);
+
 /* Give the connection back (rolling back anything still open). */
 void ctx_release(struct bdg_ctx *c);
 

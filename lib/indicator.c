@@ -231,12 +231,9 @@ int indicator_create(struct bdg_ctx *c, const json_t *body, char **doc, long lon
 	body_args(&a, body);
 	if (ctx_begin(c) < 0)
 		goto out;
-	if (query_run(c, &st_writer, writer) < 0 || query_doc(c, &st_create, a.v, doc, version) < 0 ||
-	    ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		goto out;
-	}
-	rc = 0;
+	if (query_run(c, &st_writer, writer) >= 0)
+		rc = query_doc(c, &st_create, a.v, doc, version);
+	rc = ctx_finish(c, rc, doc);
 out:
 	args_free(&a);
 	return rc;
@@ -264,34 +261,21 @@ int indicator_update(struct bdg_ctx *c, const char *code, const json_t *body,
 	if (ctx_begin(c) < 0)
 		goto out;
 	if (query_run(c, &st_writer, writer) < 0)
-		goto fail;
-	if (query_doc(c, &st_update, a.v, doc, version) < 0) {
-		if (c->err.status != 404)
-			goto fail;
+		goto end;
+	rc = query_doc(c, &st_update, a.v, doc, version);
+	if (rc < 0 && c->err.status == 404) {
 		/* No row: unknown code, a stale version, or a write that changes
 		 * nothing (bdg.touch skips it): then the current document. */
 		bdg_err_clear(&c->err);
-		if (indicator_get(c, code, doc, &cur) < 0)
-			goto fail;
-		if (if_version > 0 && cur != if_version) {
-			free(*doc);
-			*doc = NULL;
-			bdg_fail(&c->err, 412, "precondition_failed",
-				 "The resource has changed since you read it (version %lld); read it again.", cur);
-			goto fail;
-		}
-		if (version)
+		rc = indicator_get(c, code, doc, &cur);
+		if (rc == 0 && if_version > 0 && cur != if_version)
+			rc = bdg_fail(&c->err, 412, "precondition_failed",
+				      "The resource has changed since you read it (version %lld); read it again.", cur);
+		if (rc == 0 && version)
 			*version = cur;
 	}
-	if (ctx_commit(c) < 0) {
-		free(*doc);
-		*doc = NULL;
-		goto out;
-	}
-	rc = 0;
-	goto out;
-fail:
-	ctx_rollback(c);
+end:
+	rc = ctx_finish(c, rc, doc);
 out:
 	args_free(&a);
 	return rc;

@@ -493,8 +493,6 @@ int plan_tree(struct bdg_ctx *c, const char *id, char **doc)
 int plan_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *version, long long *id)
 {
 	struct sqlargs a = {0};
-	struct db_conn *conn;
-	PGresult *r = NULL;
 	char idtext[24];
 	int bad, rc = -1;
 
@@ -513,26 +511,29 @@ int plan_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *ve
 	args_free(&a);
 	args_json(&a, body, "unit");
 	plan_args(&a, body);
-	if (!(conn = ctx_conn(c)) || !(r = db_exec(conn, &st_insert, a.v, &c->err)))
-		goto out;
-	if (PQntuples(r) != 1) {
-		bdg_fail(&c->err, 500, "internal", "The server could not complete the request.");
-		goto out;
-	}
-	*id = atoll(PQgetvalue(r, 0, 0));
-	snprintf(idtext, sizeof idtext, "%lld", *id);
-	if (load_doc(c, idtext, doc, version) < 0)
-		goto out;
-	rc = ctx_commit(c);
+	if ((*id = query_insert(c, &st_insert, a.v, idtext, sizeof idtext)) >= 0)
+		rc = load_doc(c, idtext, doc, version);
 out:
-	PQclear(r);
 	args_free(&a);
-	if (rc < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-	}
-	return rc;
+	return ctx_finish(c, rc, doc);
+}
+
+/* Inside a write: the plan is readable, the caller may edit it (verb:
+ * "change", "delete") and it is at if_version when one is given. */
+static int editable(struct bdg_ctx *c, const char *id, long long if_version, const char *verb,
+		    struct plan_access *acc)
+{
+	if (plan_access(c, id, acc) < 0)
+		return -1;
+	if (!acc->writable)
+		return bdg_fail(&c->err, 403, "forbidden",
+				"This plan is issued by %s, outside your unit's subtree: you may read it, not %s it.",
+				acc->unit, verb);
+	if (if_version > 0 && acc->version != if_version)
+		return bdg_fail(&c->err, 412, "precondition_failed",
+				"The resource has changed since you read it (version %lld); read it again.",
+				acc->version);
+	return 0;
 }
 
 int plan_update(struct bdg_ctx *c, const char *id, const json_t *body,
@@ -549,19 +550,8 @@ int plan_update(struct bdg_ctx *c, const char *id, const json_t *body,
 		return -1;
 	if (ctx_begin(c) < 0)
 		return -1;
-	if (plan_access(c, id, &acc) < 0)
+	if (editable(c, id, if_version, "change", &acc) < 0)
 		goto out;
-	if (!acc.writable) {
-		bdg_fail(&c->err, 403, "forbidden",
-			 "This plan is issued by %s, outside your unit's subtree: you may read it, not change it.",
-			 acc.unit);
-		goto out;
-	}
-	if (if_version > 0 && acc.version != if_version) {
-		bdg_fail(&c->err, 412, "precondition_failed",
-			 "The resource has changed since you read it (version %lld); read it again.", acc.version);
-		goto out;
-	}
 	unit = json_string_value(json_object_get(body, "unit"));
 	if (unit && strcmp(unit, acc.unit) != 0) {
 		bdg_field(&c->err, "/unit", "cannot be changed: a plan stays with the unit that issues it (%s)", acc.unit);
@@ -576,45 +566,24 @@ int plan_update(struct bdg_ctx *c, const char *id, const json_t *body,
 	args_free(&a);
 	args_str(&a, id);
 	plan_args(&a, body);
-	if (query_run(c, &st_update, a.v) < 0 || load_doc(c, id, doc, version) < 0)
+	if (query_run(c, &st_update, a.v) < 0)
 		goto out;
-	rc = ctx_commit(c);
+	rc = load_doc(c, id, doc, version);
 out:
 	args_free(&a);
-	if (rc < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-	}
-	return rc;
+	return ctx_finish(c, rc, doc);
 }
 
 int plan_delete(struct bdg_ctx *c, const char *id, long long if_version)
 {
 	const char *p[] = {id};
 	struct plan_access acc;
+	int rc;
 
 	if (ctx_begin(c) < 0)
 		return -1;
-	if (plan_access(c, id, &acc) < 0)
-		goto fail;
-	if (!acc.writable) {
-		bdg_fail(&c->err, 403, "forbidden",
-			 "This plan is issued by %s, outside your unit's subtree: you may read it, not delete it.",
-			 acc.unit);
-		goto fail;
-	}
-	if (if_version > 0 && acc.version != if_version) {
-		bdg_fail(&c->err, 412, "precondition_failed",
-			 "The resource has changed since you read it (version %lld); read it again.", acc.version);
-		goto fail;
-	}
-	if (query_run(c, &st_delete, p) < 0 || ctx_commit(c) < 0)
-		goto fail;
-	return 0;
-fail:
-	ctx_rollback(c);
-	return -1;
+	rc = editable(c, id, if_version, "delete", &acc) < 0 || query_run(c, &st_delete, p) < 0 ? -1 : 0;
+	return ctx_finish(c, rc, NULL);
 }
 
 /* Lifecycle --------------------------------------------------------------- */
@@ -635,14 +604,9 @@ static int act(struct bdg_ctx *c, const char *id, long long if_version, const ch
 		return -1;
 	if (plan_access(c, id, &acc) < 0 || may_act(c, &acc, if_version, what) < 0 ||
 	    state_ok(c, &acc) < 0 || (check && plan_problems(c, check, check_params) < 0) ||
-	    query_run(c, update, update_params) < 0 || load_doc(c, id, doc, version) < 0 ||
-	    ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-		return -1;
-	}
-	return 0;
+	    query_run(c, update, update_params) < 0)
+		return ctx_finish(c, -1, doc);
+	return ctx_finish(c, load_doc(c, id, doc, version), doc);
 }
 
 static int draft_only(struct bdg_ctx *c, const struct plan_access *a)

@@ -109,3 +109,29 @@ long query_run(struct bdg_ctx *c, const struct db_stmt *st, const char *const *p
 	PQclear(r);
 	return n;
 }
+
+long long query_id(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params)
+{
+	struct db_conn *conn = ctx_conn(c);
+	PGresult *r;
+	long long id = -1;
+
+	if (!conn || !(r = db_exec(conn, st, params, &c->err)))
+		return -1;
+	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+		id = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return id;
+}
+
+long long query_insert(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,
+		       char *idtext, size_t n)
+{
+	long long id = query_id(c, st, params);
+
+	if (id < 0 && !c->err.status)
+		bdg_fail(&c->err, 500, "internal", "The server could not complete the request.");
+	if (id >= 0)
+		snprintf(idtext, n, "%lld", id);
+	return id;
+}

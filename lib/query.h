@@ -32,4 +32,13 @@ int query_missed_v(struct bdg_ctx *c, const struct db_stmt *probe, const char *c
  * (or returned), -1 with err set. */
 long query_run(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params);
 
+/* A write statement's returned id (the first column of its first row): -1
+ * when it returned no row (err untouched) or failed (err set). */
+long long query_id(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params);
+
+/* The same for an INSERT that must return its row (none is a 500); the id
+ * is also written as text into idtext. */
+long long query_insert(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,
+		       char *idtext, size_t n);
+
 #endif

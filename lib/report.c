@@ -246,25 +246,6 @@ static const struct db_stmt st_document = {
 	2,
 };
 
-/* The id of the row a write statement returned, or -1 when none (err
- * untouched) or on error (err set). */
-static long long returned_id(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params)
-{
-	struct db_conn *conn = ctx_conn(c);
-	PGresult *r;
-	long long id = -1;
-
-	if (!conn)
-		return -1;
-	r = db_exec(conn, st, params, &c->err);
-	if (!r)
-		return -1;
-	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
-		id = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return id;
-}
-
 int report_missed(struct bdg_ctx *c, const char *id)
 {
 	const char *p[] = {c->who.unit, id};
@@ -326,7 +307,6 @@ int report_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *
 {
 	struct sqlargs a = {0};
 	char id[24];
-	long long n;
 	int rc = -1;
 
 	if (valid_object(body, report_fields, "", &c->err) < 0)
@@ -340,21 +320,9 @@ int report_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *
 	args_json(&a, body, "recommendations");
 	if (ctx_begin(c) < 0)
 		goto out;
-	n = returned_id(c, &st_create, a.v);
-	if (n < 0) {
-		if (!c->err.status)
-			bdg_fail(&c->err, 500, "internal", "The report was not created.");
-		ctx_rollback(c);
-		goto out;
-	}
-	snprintf(id, sizeof id, "%lld", n);
-	if (put_parts_and_read(c, id, body, doc, version) < 0 || ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-		goto out;
-	}
-	rc = 0;
+	if (query_insert(c, &st_create, a.v, id, sizeof id) >= 0)
+		rc = put_parts_and_read(c, id, body, doc, version);
+	rc = ctx_finish(c, rc, doc);
 out:
 	args_free(&a);
 	return rc;
@@ -379,19 +347,11 @@ int report_update(struct bdg_ctx *c, const char *id, const json_t *body,
 	args_json(&a, body, "period");
 	if (ctx_begin(c) < 0)
 		goto out;
-	if (returned_id(c, &st_update, a.v) < 0) {
-		if (!c->err.status)
-			report_missed(c, id);
-		ctx_rollback(c);
-		goto out;
-	}
-	if (put_parts_and_read(c, id, body, doc, version) < 0 || ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		free(*doc);
-		*doc = NULL;
-		goto out;
-	}
-	rc = 0;
+	if (query_id(c, &st_update, a.v) >= 0)
+		rc = put_parts_and_read(c, id, body, doc, version);
+	else if (!c->err.status)
+		report_missed(c, id);
+	rc = ctx_finish(c, rc, doc);
 out:
 	args_free(&a);
 	return rc;
@@ -407,15 +367,11 @@ int report_delete(struct bdg_ctx *c, const char *id, long long if_version)
 	args_version(&a, if_version);
 	if (ctx_begin(c) < 0)
 		goto out;
-	if (returned_id(c, &st_delete, a.v) < 0) {
-		if (!c->err.status)
-			report_missed(c, id);
-		ctx_rollback(c);
-		goto out;
-	}
-	if (ctx_commit(c) < 0)
-		goto out;
-	rc = 0;
+	if (query_id(c, &st_delete, a.v) >= 0)
+		rc = 0;
+	else if (!c->err.status)
+		report_missed(c, id);
+	rc = ctx_finish(c, rc, NULL);
 out:
 	args_free(&a);
 	return rc;
@@ -435,14 +391,8 @@ static int step(struct bdg_ctx *c, const struct db_stmt *st, const char *id, lon
 		args_str(&a, status);
 		args_str(&a, reason);
 	}
-	if (ctx_begin(c) < 0)
-		goto out;
-	if (query_doc(c, st, a.v, doc, version) < 0 || ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		goto out;
-	}
-	rc = 0;
-out:
+	if (ctx_begin(c) == 0)
+		rc = ctx_finish(c, query_doc(c, st, a.v, doc, version), doc);
 	args_free(&a);
 	return rc;
 }

@@ -244,23 +244,13 @@ int target_replace(struct bdg_ctx *c, long long plan, const json_t *body, long l
 	snprintf(id, sizeof id, "%lld", plan);
 	if (ctx_begin(c) < 0)
 		return -1;
-	if (check_writer(c, id, if_etag) < 0 ||
-	    put_items(c, id, json_object_get(body, "targets"), &ids) < 0)
-		goto fail;
-	p[1] = ids.data;
-	if (query_run(c, &st_prune, p) < 0 || query_doc(c, &st_result, p, doc, etag) < 0)
-		goto fail;
-	if (ctx_commit(c) < 0)
-		goto out;
-	rc = 0;
-	goto out;
-fail:
-	ctx_rollback(c);
-out:
-	if (rc < 0) {
-		free(*doc);
-		*doc = NULL;
+	if (check_writer(c, id, if_etag) == 0 &&
+	    put_items(c, id, json_object_get(body, "targets"), &ids) == 0) {
+		p[1] = ids.data;
+		if (query_run(c, &st_prune, p) >= 0)
+			rc = query_doc(c, &st_result, p, doc, etag);
 	}
+	rc = ctx_finish(c, rc, doc);
 	buf_free(&ids);
 	return rc;
 }

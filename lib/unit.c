@@ -189,14 +189,8 @@ int unit_create(struct bdg_ctx *c, const json_t *body, char **doc, long long *ve
 	args_json(&a, body, "valid_from");
 	args_json(&a, body, "valid_to");
 	args_json(&a, body, "successor");
-	if (ctx_begin(c) < 0)
-		goto out;
-	if (query_doc(c, &st_create, a.v, doc, version) < 0 || ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		goto out;
-	}
-	rc = 0;
-out:
+	if (ctx_begin(c) == 0)
+		rc = ctx_finish(c, query_doc(c, &st_create, a.v, doc, version), doc);
 	args_free(&a);
 	return rc;
 }
@@ -224,21 +218,14 @@ int unit_update(struct bdg_ctx *c, const char *code, const json_t *body,
 	args_json(&a, body, "successor");
 	if (ctx_begin(c) < 0)
 		goto out;
-	if (query_doc(c, &st_update, a.v, doc, version) < 0) {
-		if (c->err.status == 404) {
-			bdg_err_clear(&c->err);
-			if (query_missed_v(c, &st_probe, a.v, if_version) > 0 &&
-			    unit_get(c, code, doc, version) == 0 && ctx_commit(c) == 0) {
-				rc = 0;
-				goto out;
-			}
-		}
-		ctx_rollback(c);
-		goto out;
+	rc = query_doc(c, &st_update, a.v, doc, version);
+	if (rc < 0 && c->err.status == 404) {
+		/* No row updated: missing, another version, or nothing changed. */
+		bdg_err_clear(&c->err);
+		if (query_missed_v(c, &st_probe, a.v, if_version) > 0)
+			rc = unit_get(c, code, doc, version);
 	}
-	if (ctx_commit(c) < 0)
-		goto out;
-	rc = 0;
+	rc = ctx_finish(c, rc, doc);
 out:
 	args_free(&a);
 	return rc;
@@ -253,17 +240,12 @@ int unit_delete(struct bdg_ctx *c, const char *code, long long if_version)
 	args_str(&a, c->who.unit);
 	args_str(&a, code);
 	args_version(&a, if_version);
-	if (ctx_begin(c) < 0)
-		goto out;
-	n = query_run(c, &st_delete, a.v);
-	if (n == 0)
-		query_missed(c, &st_probe, a.v);
-	if (n <= 0 || ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		goto out;
+	if (ctx_begin(c) == 0) {
+		n = query_run(c, &st_delete, a.v);
+		if (n == 0)
+			query_missed(c, &st_probe, a.v);
+		rc = ctx_finish(c, n > 0 ? 0 : -1, NULL);
 	}
-	rc = 0;
-out:
 	args_free(&a);
 	return rc;
 }
@@ -290,10 +272,7 @@ int unit_merge(struct bdg_ctx *c, const char *code, const json_t *body,
 	n = query_run(c, &st_merge_check, pc);
 	if (n == 0)
 		bdg_fail(&c->err, 404, "not_found", "No such resource, or it is out of your reach.");
-	if (n <= 0 || query_run(c, &st_merge_move, pm) < 0 ||
-	    query_doc(c, &st_merge_mark, pm, doc, version) < 0 || ctx_commit(c) < 0) {
-		ctx_rollback(c);
-		return -1;
-	}
-	return 0;
+	if (n <= 0 || query_run(c, &st_merge_move, pm) < 0)
+		return ctx_finish(c, -1, doc);
+	return ctx_finish(c, query_doc(c, &st_merge_mark, pm, doc, version), doc);
 }

@@ -334,10 +334,10 @@ static int parse_query(struct req *r, const char *qs)
 		if (mg_url_decode(p, (int)klen, q->name, (int)klen + 1, 1) < 0 ||
 		    mg_url_decode(eq ? eq + 1 : "", (int)vlen, q->value, (int)vlen + 1, 1) < 0)
 			return bdg_fail(&r->ctx.err, 400, "bad_request", "The query string is not well formed.");
-		if (!utf8_valid(q->name, strlen(q->name)) || !utf8_valid(q->value, strlen(q->value))) {
-			bdg_fail(&r->ctx.err, 400, "bad_request", "A query parameter is not valid UTF-8 text.");
-			return -1;
-		}
+		if (!utf8_valid(q->name, strlen(q->name)))
+			return bdg_fail(&r->ctx.err, 400, "bad_request", "A query parameter's name is not valid UTF-8 text.");
+		if (!utf8_valid(q->value, strlen(q->value)))
+			return req_bad_param(r, q->name, "is not valid UTF-8 text");
 		for (a = allowed; *a; a += kl + (a[kl] == ',')) {
 			kl = strcspn(a, ",");
 			if (kl == strlen(q->name) && strncmp(a, q->name, kl) == 0) {
@@ -352,10 +352,8 @@ static int parse_query(struct req *r, const char *qs)
 			r->ctx.err.status = 400;
 			return -1;
 		}
-		if (req_query(r, q->name) != q->value) {
-			bdg_fail(&r->ctx.err, 400, "bad_request", "Query parameter \"%s\" is given twice.", q->name);
-			return -1;
-		}
+		if (req_query(r, q->name) != q->value)
+			return req_bad_param(r, q->name, "is given twice");
 next:
 		p = amp ? amp + 1 : NULL;
 	}

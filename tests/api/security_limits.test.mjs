@@ -449,6 +449,21 @@ describe('query strings and paths', () => {
     }
   });
 
+  test('a query parameter with bad UTF-8, or given twice, is a 400 that names it', async () => {
+    const tok = as('viewer', t.A);
+    for (const [path, field, detail] of [
+      ['/units?q=%FF%FE', 'q', /not valid UTF-8/],
+      ['/plans?year=2025&year=2026', 'year', /given twice/],
+      ['/reports?as_of=%C0%AF', 'as_of', /not valid UTF-8/],
+      ['/changes?since=0&since=1', 'since', /given twice/],
+    ]) {
+      const res = await api('GET', path, { token: tok });
+      assertProblem(res, 400, { fields: [field], detail });
+    }
+    const name = await api('GET', '/units?%FF=1', { token: tok });
+    assertProblem(name, 400, { detail: /name is not valid UTF-8/ });
+  });
+
   test('%00 in the path does not cut it short: /units/X%00/children is not /units/X', async () => {
     const tok = as('viewer', t.A);
     for (const path of [`/units/${t.A}%00/children`, `/units/${t.A}%00`, `/plans/${plan}%00`, `/plans/${plan}%00xyz`]) {

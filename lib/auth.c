@@ -16,6 +16,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@
 
 #define AUTH_TOKEN_MAX 8192          /* bytes of compact JWT we accept */
 #define AUTH_CACHE_SLOTS 4096        /* power of two */
-#define AUTH_CACHE_LOCKS 64          /* slot i is guarded by lock i % 64 */
+#define AUTH_CACHE_LOCKS 64          /* writers of slot i take lock i % 64 */
 #define AUTH_SUB_MAX 127
 #define AUTH_UNIT_MAX 63
 #define AUTH_HS256_MIN 32            /* RFC 7518 §3.2 */
@@ -40,7 +41,12 @@
 #define AUTH_HS256_SIG_LEN 32
 #define AUTH_ABSENT LLONG_MIN        /* an optional time claim not present */
 
+/* A slot is read without a lock (a sequence lock: even when stable, odd
+ * while a writer fills it; a reader that sees it change retries or counts a
+ * miss), so that every request carrying the same token does not queue on
+ * one mutex. Writers, rare, serialize on the slot's mutex. */
 struct auth_slot {
+	_Atomic unsigned seq;
 	unsigned char hash[32];      /* SHA-256 of the token text */
 	int used;
 	long long nbf;               /* AUTH_ABSENT when the token has none */
@@ -56,6 +62,8 @@ struct bdg_auth {
 	size_t sig_len;              /* the decoded signature length we expect */
 	char issuer[256];            /* empty = not checked */
 	char audience[256];          /* empty = not checked */
+	EVP_MD *sha256;              /* fetched once: an implicit fetch per digest
+					costs more than the digest */
 	int nlocks;                  /* locks initialised so far */
 	pthread_mutex_t locks[AUTH_CACHE_LOCKS];
 	struct auth_slot slots[AUTH_CACHE_SLOTS];
@@ -83,12 +91,13 @@ static int audience_ok(json_t *aud, const char *want);
 static int check_claims(const struct bdg_auth *a, json_t *claims, time_t now,
 			struct bdg_principal *p, long long *nbf, long long *iat,
 			struct bdg_err *err);
-static int token_hash(const char *token, size_t len, unsigned char out[32]);
+static int token_hash(const struct bdg_auth *a, const char *token, size_t len, unsigned char out[32]);
 static size_t cache_index(const unsigned char hash[32]);
 static int cache_get(struct bdg_auth *a, const unsigned char hash[32], time_t now,
 		     struct bdg_principal *p, struct bdg_err *err);
 static void cache_put(struct bdg_auth *a, const unsigned char hash[32],
 		      const struct bdg_principal *p, long long nbf, long long iat);
+static void cache_evict(struct bdg_auth *a, const unsigned char hash[32]);
 
 static const char *const role_names[] = {
 	[ROLE_NONE] = "none",
@@ -127,6 +136,10 @@ struct bdg_auth *auth_new(const struct bdg_config *cfg, struct bdg_err *err)
 	}
 	memcpy(a->issuer, cfg->jwt_issuer, strlen(cfg->jwt_issuer) + 1);
 	memcpy(a->audience, cfg->jwt_audience, strlen(cfg->jwt_audience) + 1);
+	if (!(a->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL))) {
+		bdg_fail(err, 500, "internal", "SHA-256 is not available");
+		goto out;
+	}
 	for (; a->nlocks < AUTH_CACHE_LOCKS; a->nlocks++) {
 		if (pthread_mutex_init(&a->locks[a->nlocks], NULL) != 0) {
 			bdg_fail(err, 500, "internal", "cannot create the token cache locks");
@@ -148,6 +161,7 @@ void auth_free(struct bdg_auth *a)
 		return;
 	for (i = 0; i < a->nlocks; i++)
 		pthread_mutex_destroy(&a->locks[i]);
+	EVP_MD_free(a->sha256);
 	if (a->key) {
 		OPENSSL_cleanse(a->key, (size_t)a->key_len);
 		free(a->key);
@@ -309,7 +323,7 @@ int auth_verify(struct bdg_auth *a, const char *token, time_t now,
 		goto out;
 	}
 
-	hashed = token_hash(token, len, hash) == 0;
+	hashed = token_hash(a, token, len, hash) == 0;
 	if (hashed) {
 		int hit = cache_get(a, hash, now, &got, err);
 		if (hit != 0) {
@@ -612,11 +626,11 @@ static int check_claims(const struct bdg_auth *a, json_t *claims, time_t now,
 
 /* ---- the verified-token cache -------------------------------------------- */
 
-static int token_hash(const char *token, size_t len, unsigned char out[32])
+static int token_hash(const struct bdg_auth *a, const char *token, size_t len, unsigned char out[32])
 {
 	unsigned int n = 0;
 
-	if (!EVP_Digest(token, len, out, &n, EVP_sha256(), NULL) || n != 32)
+	if (!EVP_Digest(token, len, out, &n, a->sha256, NULL) || n != 32)
 		return -1;
 	return 0;
 }
@@ -631,24 +645,67 @@ static size_t cache_index(const unsigned char hash[32])
 static int cache_get(struct bdg_auth *a, const unsigned char hash[32], time_t now,
 		     struct bdg_principal *p, struct bdg_err *err)
 {
+	struct auth_slot *s = &a->slots[cache_index(hash)];
+	struct auth_slot copy;
+	unsigned seq;
+	int tries;
+
+	for (tries = 0;; tries++) {
+		if (tries == 3)
+			return 0;       /* a writer is busy here: verify in full */
+		seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		if (seq & 1)
+			continue;
+		memcpy(copy.hash, s->hash, sizeof copy.hash);
+		copy.used = s->used;
+		copy.nbf = s->nbf;
+		copy.iat = s->iat;
+		copy.p = s->p;
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&s->seq, memory_order_relaxed) == seq)
+			break;
+	}
+	if (!copy.used || CRYPTO_memcmp(copy.hash, hash, sizeof copy.hash) != 0)
+		return 0;
+	if (check_times(copy.p.exp, copy.nbf, copy.iat, now, err) < 0) {
+		if (copy.p.exp <= (long long)now - AUTH_LEEWAY_SECONDS)
+			cache_evict(a, hash);
+		return -1;
+	}
+	*p = copy.p;
+	return 1;
+}
+
+/* A writer, holding the slot's mutex, makes the sequence odd before it
+ * writes and even again after: readers that overlapped it retry. */
+static unsigned slot_open(struct auth_slot *s)
+{
+	unsigned seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	return seq;
+}
+
+static void slot_close(struct auth_slot *s, unsigned seq)
+{
+	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
+}
+
+/* Free the slot of an expired token (if it still holds it). */
+static void cache_evict(struct bdg_auth *a, const unsigned char hash[32])
+{
 	size_t i = cache_index(hash);
 	struct auth_slot *s = &a->slots[i];
-	pthread_mutex_t *lock = &a->locks[i % AUTH_CACHE_LOCKS];
-	int rc = 0;
+	unsigned seq;
 
-	pthread_mutex_lock(lock);
+	pthread_mutex_lock(&a->locks[i % AUTH_CACHE_LOCKS]);
 	if (s->used && CRYPTO_memcmp(s->hash, hash, sizeof s->hash) == 0) {
-		if (check_times(s->p.exp, s->nbf, s->iat, now, err) < 0) {
-			rc = -1;
-			if (s->p.exp <= (long long)now - AUTH_LEEWAY_SECONDS)
-				s->used = 0;
-		} else {
-			*p = s->p;
-			rc = 1;
-		}
+		seq = slot_open(s);
+		s->used = 0;
+		slot_close(s, seq);
 	}
-	pthread_mutex_unlock(lock);
-	return rc;
+	pthread_mutex_unlock(&a->locks[i % AUTH_CACHE_LOCKS]);
 }
 
 static void cache_put(struct bdg_auth *a, const unsigned char hash[32],
@@ -658,12 +715,16 @@ static void cache_put(struct bdg_auth *a, const unsigned char hash[32],
 	struct auth_slot *s = &a->slots[i];
 	pthread_mutex_t *lock = &a->locks[i % AUTH_CACHE_LOCKS];
 
+	unsigned seq;
+
 	pthread_mutex_lock(lock);
+	seq = slot_open(s);
 	memcpy(s->hash, hash, sizeof s->hash);
 	s->p = *p;
 	s->nbf = nbf;
 	s->iat = iat;
 	s->used = 1;
+	slot_close(s, seq);
 	pthread_mutex_unlock(lock);
 }
 

@@ -833,6 +833,7 @@ static void test_cache(void)
 struct worker {
 	struct bdg_auth *a;
 	char **tokens;
+	int ntokens, iters, stride;
 	int bad;
 };
 
@@ -844,8 +845,8 @@ static void *worker_run(void *arg)
 	char want[32];
 	int i, k;
 
-	for (i = 0; i < 400; i++) {
-		k = (i * 7) % NTOKENS;
+	for (i = 0; i < w->iters; i++) {
+		k = (i * w->stride) % w->ntokens;
 		memset(&e, 0, sizeof e);
 		snprintf(want, sizeof want, "user-%d", k);
 		if (auth_verify(w->a, w->tokens[k], (time_t)NOW, &pr, &e) != 0 || strcmp(pr.sub, want) != 0)
@@ -854,12 +855,16 @@ static void *worker_run(void *arg)
 	return NULL;
 }
 
-static void test_threads(void)
+/* ntokens tokens verified by NTHREADS threads at once, each answer checked
+ * against its own token: with more tokens than the cache's 4,096 slots,
+ * tokens sharing a slot overwrite each other while others read it, so a
+ * torn read of a slot would hand out another token's principal. */
+static void run_threads(int ntokens, int iters)
 {
 	struct bdg_config c;
 	struct bdg_err e;
 	struct bdg_auth *a;
-	char *tokens[NTOKENS], sub[32];
+	char **tokens = calloc((size_t)ntokens, sizeof *tokens), sub[32];
 	struct worker w[NTHREADS];
 	pthread_t th[NTHREADS];
 	int i, bad = 0;
@@ -867,17 +872,18 @@ static void test_threads(void)
 	cfg_hs(&c, "", "");
 	memset(&e, 0, sizeof e);
 	a = auth_new(&c, &e);
-	CHECK(a != NULL);
-	if (!a)
+	CHECK(a != NULL && tokens != NULL);
+	if (!a || !tokens) {
+		auth_free(a);
+		free(tokens);
 		return;
-	for (i = 0; i < NTOKENS; i++) {
+	}
+	for (i = 0; i < ntokens; i++) {
 		snprintf(sub, sizeof sub, "user-%d", i);
 		tokens[i] = sign(&c, sub, "viewer", 600);
 	}
 	for (i = 0; i < NTHREADS; i++) {
-		w[i].a = a;
-		w[i].tokens = tokens;
-		w[i].bad = 0;
+		w[i] = (struct worker){a, tokens, ntokens, iters, 7 + 2 * i, 0};
 		CHECK_EQ_INT(pthread_create(&th[i], NULL, worker_run, &w[i]), 0);
 	}
 	for (i = 0; i < NTHREADS; i++) {
@@ -885,9 +891,16 @@ static void test_threads(void)
 		bad += w[i].bad;
 	}
 	CHECK_EQ_INT(bad, 0);
-	for (i = 0; i < NTOKENS; i++)
+	for (i = 0; i < ntokens; i++)
 		free(tokens[i]);
+	free(tokens);
 	auth_free(a);
+}
+
+static void test_threads(void)
+{
+	run_threads(NTOKENS, 400);
+	run_threads(6000, 3000);
 }
 
 /* RS256: sign and verify with a generated key pair; the HS256 confusion

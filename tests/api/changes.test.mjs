@@ -14,6 +14,7 @@ import { describe, test } from 'node:test';
 import { execFile } from 'node:child_process';
 
 import { api, assertProblem, createUnit, makeTree, pgTarget, sql, token } from './lib.mjs';
+import { makePlan } from './reports_lib.mjs';
 
 // Run a psql script as bdg (DDL, or a transaction of several statements);
 // resolves with what it printed.
@@ -515,6 +516,149 @@ describe('the feed reaches every reader, and only them', () => {
     // A still reads all of it.
     const a = (await feed(viewerOf(t.A), start)).items.filter((i) => i.resource === 'plan' && i.id === plan.body.id);
     assert.deepEqual(a.map((i) => i.op), ['create', 'update', 'update']);
+  });
+});
+
+// ---- a unit that moves (017) --------------------------------------------------
+
+// A commune X (with a ward Y) under A, with a plan it issues (addressed to
+// Y) and its activity, a plan of a third district C addressed to X whose
+// first activity X leads, and X's report on C's plan; then X moves under B.
+async function movedCommune() {
+  const t = await makeTree();
+  const C = `${t.prefix}-C`;
+  const X = `${t.prefix}-A-X`;
+  const Y = `${t.prefix}-A-X-1`;
+  await createUnit(t.admin, { code: C, name: 'UBND huyện Phong Điền', kind: 'district', parent: t.root });
+  await createUnit(t.admin, { code: X, name: 'UBND xã Hương Toàn', kind: 'commune', parent: t.A });
+  await createUnit(t.admin, { code: Y, name: 'Trạm y tế xã Hương Toàn', kind: 'other', parent: X });
+  const start = await head(t.admin);
+  const edX = token({ sub: 'ed-X', unit: X, role: 'editor' });
+  const own = await api('POST', '/plans', { token: edX, body: { unit: X, year: 2024, title: 'Kế hoạch bình đẳng giới của xã', recipients: [Y] } });
+  assert.equal(own.status, 201, own.text);
+  const ownAct = await api('POST', `/plans/${own.body.id}/activities`, { token: edX, body: {
+    section: 'II.1', title: 'Truyền thông tại thôn', category: 'communication', lead_unit: X } });
+  assert.equal(ownAct.status, 201, ownAct.text);
+  const addressed = await makePlan({ issuer: C, recipients: [X], status: 'draft' });
+  const apC = token({ sub: 'ap-C', unit: C, role: 'approver' });
+  const led = await api('PATCH', `/activities/${addressed.activities[0]}`, { token: apC, headers: { 'If-Match': '"1"' },
+    body: { lead_unit: X, coordinating_units: [Y] } });
+  assert.equal(led.status, 200, led.text);
+  const etag = (await api('GET', `/plans/${addressed.id}`, { token: apC })).headers.get('etag');
+  const issued = await api('POST', `/plans/${addressed.id}/issue`, { token: apC, headers: { 'If-Match': etag }, body: { issued_on: '2024-03-28' } });
+  assert.equal(issued.status, 200, issued.text);
+  const report = await api('POST', '/reports', { token: edX, body: { plan: addressed.id, unit: X, period: '2024-H1',
+    results: 'Đã tổ chức 02 buổi truyền thông.' } });
+  assert.equal(report.status, 201, report.text);
+  const [{ path: oldPath }] = await sql("SELECT path::text FROM bdg.unit WHERE code = :'c'", { c: X });
+  const beforeMove = await head(t.admin);
+  // Viewers of B, A and X hold the feed up to here.
+  const viewers = { A: viewerOf(t.A), B: viewerOf(t.B), X: viewerOf(X) };
+  const held = {};
+  for (const [k, tok] of Object.entries(viewers)) {
+    const f = await feed(tok, start);
+    held[k] = { state: replay(new Map(), f.items), last: f.last };
+  }
+  const unit = await api('GET', `/units/${X}`, { token: t.admin });
+  const move = await api('PATCH', `/units/${X}`, { token: t.admin, headers: { 'If-Match': unit.headers.get('etag') }, body: { parent: t.B } });
+  assert.equal(move.status, 200, move.text);
+  assert.equal(move.body.parent, t.B);
+  const ids = {
+    unit: [unit.body.id, (await api('GET', `/units/${Y}`, { token: t.admin })).body.id],
+    plan: [own.body.id, addressed.id],
+    activity: [ownAct.body.id, ...addressed.activities],
+    report: [report.body.id],
+  };
+  return { t, C, X, Y, start, beforeMove, oldPath, viewers, held, ids, led: addressed.activities[0], own, report: report.body };
+}
+
+// What GET answers the token for each resource of `ids`, keyed as replay()
+// keys the feed (404s left out; anything else fails).
+async function answered(tok, ids, codes) {
+  const out = new Map();
+  for (const [resource, list] of Object.entries(ids)) {
+    for (const [i, id] of list.entries()) {
+      const path = resource === 'unit' ? `/units/${codes[i]}` : `/${resource === 'activity' ? 'activities' : `${resource}s`}/${id}`;
+      const res = await api('GET', path, { token: tok });
+      assert.ok([200, 404].includes(res.status), `${path}: ${res.text}`);
+      if (res.status === 200) out.set(`${resource}:${id}`, res.body);
+    }
+  }
+  return out;
+}
+
+const only = (state, ids) => new Map([...state].filter(([k]) =>
+  Object.entries(ids).some(([r, list]) => list.some((id) => k === `${r}:${id}`))));
+
+describe('a unit that moves takes its feed along', () => {
+  test('the new ancestor, replaying from the start or resuming, ends with what GET answers; so does the moved unit', async () => {
+    const m = await movedCommune();
+    for (const k of ['B', 'X']) {
+      const want = await answered(m.viewers[k], m.ids, [m.X, m.Y]);
+      const full = replay(new Map(), (await feed(m.viewers[k], m.start)).items);
+      assert.deepEqual(only(full, m.ids), want, `${k} replaying from the start`);
+      const resumed = replay(m.held[k].state, (await feed(m.viewers[k], m.held[k].last)).items);
+      assert.deepEqual(only(resumed, m.ids), want, `${k} resuming after the move`);
+    }
+    // What B reads now: X and Y, X's plan and its activity, the activity X
+    // leads in C's plan, X's report; not C's plan (addressed to X, below B).
+    const b = await answered(m.viewers.B, m.ids, [m.X, m.Y]);
+    assert.deepEqual([...b.keys()].sort(), [...m.ids.unit.map((i) => `unit:${i}`), `plan:${m.own.body.id}`,
+      `activity:${m.ids.activity[0]}`, `activity:${m.led}`, `report:${m.report.id}`].sort());
+    // X reads C's plan addressed to it and all its activities.
+    const x = await answered(m.viewers.X, m.ids, [m.X, m.Y]);
+    assert.equal(x.size, 2 + 2 + 4 + 1);
+  });
+
+  test('the old ancestor reads none of it any more, in the feed, the audit log or GET', async () => {
+    const m = await movedCommune();
+    const a = m.viewers.A;
+    assert.equal((await answered(a, m.ids, [m.X, m.Y])).size, 0, 'GET answers 404 for all of it');
+    const keys = new Set(Object.entries(m.ids).flatMap(([r, list]) => list.map((id) => `${r}:${id}`)));
+    for (const path of ['/changes?since=', '/audit?after=']) {
+      const rows = [];
+      let after = m.start;
+      for (;;) {
+        const res = await api('GET', `${path}${after}&limit=1000`, { token: a });
+        assert.equal(res.status, 200, res.text);
+        rows.push(...res.body.items);
+        if (!res.body.items.length || !res.body.next) break;
+        after = res.body.next;
+        if (res.body.items.length < 1000) break;
+      }
+      const seen = rows.map((i) => `${i.resource}:${i.id}`).filter((k) => keys.has(k));
+      assert.deepEqual(seen, [], `${path}: A reads nothing of X's since the move`);
+    }
+    // under=B now selects X's rows, its history included.
+    const under = (await feed(m.viewers.B, m.start, { query: `&under=${m.t.B}` })).items
+      .filter((i) => i.resource === 'plan' && i.id === m.own.body.id);
+    assert.deepEqual(under.map((i) => i.op), ['create', 'update', 'update']);
+  });
+
+  test('the database: rows rekeyed to the new paths, one refresh row per resource whose readers changed', async () => {
+    const m = await movedCommune();
+    const [{ path: newPath }] = await sql("SELECT path::text FROM bdg.unit WHERE code = :'c'", { c: m.X });
+    assert.notEqual(newPath, m.oldPath);
+    const stale = await sql(`SELECT revision, resource, above::text[] AS above, below::text[] AS below, scope::text FROM bdg.audit
+      WHERE above <@ :'p'::ltree OR below <@ :'p'::ltree OR scope::text ~ ('(^|\\.)' || replace(:'p', '.', '\\.') || '(\\.|$)')`, { p: m.oldPath });
+    assert.deepEqual(stale, [], 'no audit row names the old path');
+    // After the move, in its transaction: the units' rows and one 'update'
+    // row of each plan, activity and report, with the document GET answers.
+    const rows = await sql(`SELECT resource, resource_id AS id, op, after, above::text[] AS above, below::text[] AS below
+      FROM bdg.audit WHERE revision > :'r'::bigint ORDER BY revision`, { r: m.beforeMove });
+    const key = (r) => `${r.resource}:${r.id}`;
+    const all = Object.entries(m.ids).flatMap(([r, list]) => list.map((id) => `${r}:${id}`)).sort();
+    assert.deepEqual(rows.map(key).sort(), all);
+    for (const r of rows) assert.equal(r.op, 'update');
+    const admin = await answered(m.t.admin, m.ids, [m.X, m.Y]);
+    for (const r of rows) assert.deepEqual(r.after, admin.get(key(r)), key(r));
+    // The readers of X's own plan name X by its new path.
+    const plan = rows.find((r) => key(r) === `plan:${m.own.body.id}`);
+    assert.deepEqual(plan.above, [newPath]);
+    assert.ok(plan.below.includes(newPath) && plan.below.every((p) => p.startsWith(`${newPath}`)), JSON.stringify(plan));
+    // Every earlier row of X's plan reads the same (rekeyed, not emptied).
+    const hist = await sql("SELECT above::text[] AS above FROM bdg.audit WHERE resource = 'plan' AND resource_id = :'id' ORDER BY revision", { id: m.own.body.id });
+    for (const h of hist) assert.deepEqual(h.above, [newPath]);
   });
 });
 

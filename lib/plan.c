@@ -94,6 +94,12 @@ static const struct db_stmt st_get = {
  * (bdg.plan_cache, 015_read_speed.sql) around the plan's activity count,
  * or rendered when the row is missing: the same bytes as plan_get's,
  * without rendering 100 documents. */
+/* A plan's document from its stored halves (c: its bdg.plan_cache row)
+ * around its activity count, or rendered when the row is missing. */
+#define PLAN_STORED_DOC(id) \
+	"coalesce(c.head || (SELECT count(*) FROM bdg.activity a WHERE a.plan_id = " id ") || c.tail," \
+	" (SELECT bdg.plan_doc(p)::text FROM bdg.plan p WHERE p.id = " id "))"
+
 #define PLAN_LIST_KEYS \
 	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path)," \
 	" keys AS (SELECT p.id AS k" \
@@ -111,9 +117,7 @@ static const struct db_stmt st_get = {
 	"   AND ($10::text IS NULL OR bdg.matches(p.search, $10::text))" \
 	"   ORDER BY p.id LIMIT $3::int)," \
 	" page AS (SELECT k, row_number() OVER (ORDER BY k) AS rn FROM keys)" \
-	" SELECT coalesce('[' || string_agg(coalesce(c.head" \
-	"       || (SELECT count(*) FROM bdg.activity a WHERE a.plan_id = page.k) || c.tail," \
-	"       (SELECT bdg.plan_doc(p)::text FROM bdg.plan p WHERE p.id = page.k)), ', ' ORDER BY rn)" \
+	" SELECT coalesce('[' || string_agg(" PLAN_STORED_DOC("page.k") ", ', ' ORDER BY rn)" \
 	"     FILTER (WHERE rn < $3::int) || ']', '[]')," \
 	"   (CASE WHEN count(*) = $3::int THEN max(k) FILTER (WHERE rn = $3::int - 1) END)::text" \
 	" FROM page LEFT JOIN bdg.plan_cache c ON c.plan_id = page.k"
@@ -231,8 +235,7 @@ static const struct db_stmt st_insert = {
  * missing or could not be split. */
 static const struct db_stmt st_written = {
 	"plan_written",
-	"SELECT coalesce(c.head || (SELECT count(*) FROM bdg.activity a WHERE a.plan_id = p.id) || c.tail,"
-	"   bdg.plan_doc(p)::text), p.version"
+	"SELECT " PLAN_STORED_DOC("$1::bigint") ", p.version"
 	" FROM bdg.plan p LEFT JOIN bdg.plan_cache c ON c.plan_id = p.id WHERE p.id = $1::bigint",
 	1,
 };

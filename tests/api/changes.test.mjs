@@ -569,7 +569,8 @@ async function movedCommune() {
     activity: [ownAct.body.id, ...addressed.activities],
     report: [report.body.id],
   };
-  return { t, C, X, Y, start, beforeMove, oldPath, viewers, held, ids, led: addressed.activities[0], own, report: report.body };
+  return { t, C, X, Y, start, beforeMove, oldPath, viewers, held, ids, led: addressed.activities[0], own, report: report.body,
+    moveRequest: move.headers.get('x-request-id') };
 }
 
 // What GET answers the token for each resource of `ids`, keyed as replay()
@@ -642,10 +643,12 @@ describe('a unit that moves takes its feed along', () => {
     const stale = await sql(`SELECT revision, resource, above::text[] AS above, below::text[] AS below, scope::text FROM bdg.audit
       WHERE above <@ :'p'::ltree OR below <@ :'p'::ltree OR scope::text ~ ('(^|\\.)' || replace(:'p', '.', '\\.') || '(\\.|$)')`, { p: m.oldPath });
     assert.deepEqual(stale, [], 'no audit row names the old path');
-    // After the move, in its transaction: the units' rows and one 'update'
-    // row of each plan, activity and report, with the document GET answers.
+    // After the move, in its transaction (its request id: other test files
+    // may write at the same time): the units' rows and one 'update' row of
+    // each plan, activity and report, with the document GET answers.
+    assert.ok(m.moveRequest, 'the move answered with its X-Request-Id');
     const rows = await sql(`SELECT resource, resource_id AS id, op, after, above::text[] AS above, below::text[] AS below
-      FROM bdg.audit WHERE revision > :'r'::bigint ORDER BY revision`, { r: m.beforeMove });
+      FROM bdg.audit WHERE revision > :'r'::bigint AND request_id = :'q' ORDER BY revision`, { r: m.beforeMove, q: m.moveRequest });
     const key = (r) => `${r.resource}:${r.id}`;
     const all = Object.entries(m.ids).flatMap(([r, list]) => list.map((id) => `${r}:${id}`)).sort();
     assert.deepEqual(rows.map(key).sort(), all);

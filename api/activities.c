@@ -70,35 +70,17 @@ static int plan_activities_create(struct req *r)
 
 static int activities_get(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = activity_get(&r->ctx, key, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_get(r, 1, activity_get);
 }
 
 static int activities_put(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = activity_update(&r->ctx, key, r->body, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 1, activity_update);
 }
 
 static int activities_patch(struct req *r)
 {
-	char key[24];
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	return resource_patch(r, key, activity_get, activity_update);
+	return resource_patch(r, 1, activity_get, activity_update);
 }
 
 static int activities_delete(struct req *r)

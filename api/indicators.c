@@ -31,11 +31,7 @@ static int indicators_list(struct req *r)
 
 static int indicators_get(struct req *r)
 {
-	char *doc = NULL;
-	long long v = 0;
-	int rc = indicator_get(&r->ctx, r->param[0], &doc, &v);
-
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_get(r, 0, indicator_get);
 }
 
 static int indicators_create(struct req *r)
@@ -50,16 +46,12 @@ static int indicators_create(struct req *r)
 
 static int indicators_put(struct req *r)
 {
-	char *doc = NULL;
-	long long v = 0;
-	int rc = indicator_update(&r->ctx, r->param[0], r->body, r->if_match, &doc, &v);
-
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 0, indicator_update);
 }
 
 static int indicators_patch(struct req *r)
 {
-	return resource_patch(r, r->param[0], indicator_get, indicator_update);
+	return resource_patch(r, 0, indicator_get, indicator_update);
 }
 
 const struct route indicator_routes[] = {

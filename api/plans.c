@@ -48,35 +48,17 @@ static int plans_create(struct req *r)
 
 static int plans_get(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = plan_get(&r->ctx, key, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_get(r, 1, plan_get);
 }
 
 static int plans_put(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = plan_update(&r->ctx, key, r->body, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 1, plan_update);
 }
 
 static int plans_patch(struct req *r)
 {
-	char key[24];
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	return resource_patch(r, key, plan_get, plan_update);
+	return resource_patch(r, 1, plan_get, plan_update);
 }
 
 static int plans_delete(struct req *r)
@@ -90,38 +72,17 @@ static int plans_delete(struct req *r)
 
 static int plans_issue(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = plan_issue(&r->ctx, key, r->body, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 1, plan_issue);
 }
 
 static int plans_cancel(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = plan_cancel(&r->ctx, key, r->body, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 1, plan_cancel);
 }
 
 static int plans_supersede(struct req *r)
 {
-	char *doc = NULL, key[24];
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, key, sizeof key) < 0)
-		return -1;
-	rc = plan_supersede(&r->ctx, key, r->body, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 1, plan_supersede);
 }
 
 static int plans_children(struct req *r)

@@ -56,15 +56,7 @@ static int reports_list(struct req *r)
 
 static int reports_get(struct req *r)
 {
-	char id[24];
-	char *doc = NULL;
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, id, sizeof id) < 0)
-		return -1;
-	rc = report_get(&r->ctx, id, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_get(r, 1, report_get);
 }
 
 static int reports_create(struct req *r)
@@ -84,24 +76,12 @@ static int reports_create(struct req *r)
 
 static int reports_put(struct req *r)
 {
-	char id[24];
-	char *doc = NULL;
-	long long v = 0;
-	int rc;
-
-	if (req_id_key(r, 0, id, sizeof id) < 0)
-		return -1;
-	rc = report_update(&r->ctx, id, r->body, r->if_match, &doc, &v);
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 1, report_update);
 }
 
 static int reports_patch(struct req *r)
 {
-	char id[24];
-
-	if (req_id_key(r, 0, id, sizeof id) < 0)
-		return -1;
-	return resource_patch(r, id, report_get, report_update);
+	return resource_patch(r, 1, report_get, report_update);
 }
 
 static int reports_delete(struct req *r)

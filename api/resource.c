@@ -20,15 +20,51 @@ int resource_answer(struct req *r, int rc, int status, char *doc, long long vers
 	return resp_json(r, status, doc);
 }
 
-int resource_patch(struct req *r, const char *key, resource_get_fn get, resource_put_fn put)
+/* The route's first path parameter as a key: buf holds an id's decimal
+ * text; NULL (err 404) when an id route's parameter is not one. */
+static const char *route_key(struct req *r, int numeric, char *buf, size_t n)
 {
-	char *doc = NULL;
+	if (!numeric)
+		return r->param[0];
+	return req_id_key(r, 0, buf, n) < 0 ? NULL : buf;
+}
+
+int resource_get(struct req *r, int numeric, resource_get_fn get)
+{
+	char buf[24], *doc = NULL;
+	const char *key = route_key(r, numeric, buf, sizeof buf);
+	long long version = 0;
+	int rc;
+
+	if (!key)
+		return -1;
+	rc = get(&r->ctx, key, &doc, &version);
+	return resource_answer(r, rc, 200, doc, version, NULL, NULL);
+}
+
+int resource_put(struct req *r, int numeric, resource_put_fn put)
+{
+	char buf[24], *doc = NULL;
+	const char *key = route_key(r, numeric, buf, sizeof buf);
+	long long version = 0;
+	int rc;
+
+	if (!key)
+		return -1;
+	rc = put(&r->ctx, key, r->body, r->if_match, &doc, &version);
+	return resource_answer(r, rc, 200, doc, version, NULL, NULL);
+}
+
+int resource_patch(struct req *r, int numeric, resource_get_fn get, resource_put_fn put)
+{
+	char buf[24], *doc = NULL;
+	const char *key = route_key(r, numeric, buf, sizeof buf);
 	json_t *cur;
 	json_error_t jerr;
 	long long version = 0;
 	int rc = -1;
 
-	if (ctx_begin(&r->ctx) < 0)
+	if (!key || ctx_begin(&r->ctx) < 0)
 		return -1;
 	if (get(&r->ctx, key, &doc, &version) < 0)
 		goto out;
@@ -43,15 +79,9 @@ int resource_patch(struct req *r, const char *key, resource_get_fn get, resource
 	/* If-Match: * matches whatever version is current at the write. */
 	rc = put(&r->ctx, key, cur, r->if_match_any ? 0 : r->if_match, &doc, &version);
 	json_decref(cur);
-	if (rc == 0)
-		rc = ctx_commit(&r->ctx);
 out:
-	if (rc < 0) {
-		ctx_rollback(&r->ctx);
-		free(doc);
-		return -1;
-	}
-	return resource_answer(r, 0, 200, doc, version, NULL, NULL);
+	rc = ctx_finish(&r->ctx, rc, &doc);
+	return resource_answer(r, rc, 200, doc, version, NULL, NULL);
 }
 
 int resource_page(struct req *r, int numeric, struct page *pg)

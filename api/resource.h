@@ -21,9 +21,19 @@ typedef int (*resource_put_fn)(struct bdg_ctx *c, const char *key, const json_t 
 int resource_answer(struct req *r, int rc, int status, char *doc, long long version,
 		    const char *location_prefix, const char *key);
 
+/* The handlers of one resource keyed by the route's first path parameter:
+ * on id routes (numeric) a positive id (404 otherwise), else a code. */
+
+/* GET: the document and its ETag. */
+int resource_get(struct req *r, int numeric, resource_get_fn get);
+
+/* PUT, and actions of the same shape (a body, If-Match): 200 with the
+ * document put answers. */
+int resource_put(struct req *r, int numeric, resource_put_fn put);
+
 /* PATCH: read the current document, apply the merge patch in r->body, and
- * write it back with put (If-Match checked by put). */
-int resource_patch(struct req *r, const char *key, resource_get_fn get, resource_put_fn put);
+ * write it back with put (If-Match checked by put), in one transaction. */
+int resource_patch(struct req *r, int numeric, resource_get_fn get, resource_put_fn put);
 
 /* Parse limit/after from the query; numeric: ids as keys. */
 int resource_page(struct req *r, int numeric, struct page *pg);

@@ -55,11 +55,7 @@ static int units_ancestors(struct req *r)
 
 static int units_get(struct req *r)
 {
-	char *doc = NULL;
-	long long v = 0;
-	int rc = unit_get(&r->ctx, r->param[0], &doc, &v);
-
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_get(r, 0, unit_get);
 }
 
 static int units_create(struct req *r)
@@ -74,16 +70,12 @@ static int units_create(struct req *r)
 
 static int units_put(struct req *r)
 {
-	char *doc = NULL;
-	long long v = 0;
-	int rc = unit_update(&r->ctx, r->param[0], r->body, r->if_match, &doc, &v);
-
-	return resource_answer(r, rc, 200, doc, v, NULL, NULL);
+	return resource_put(r, 0, unit_update);
 }
 
 static int units_patch(struct req *r)
 {
-	return resource_patch(r, r->param[0], unit_get, unit_update);
+	return resource_patch(r, 0, unit_get, unit_update);
 }
 
 static int units_delete(struct req *r)

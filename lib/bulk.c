@@ -29,6 +29,8 @@
 #include "csv.h"
 #include "indicator.h"
 #include "plan.h"
+#include "report.h"
+#include "target.h"
 #include "unit.h"
 #include "valid.h"
 
@@ -50,9 +52,7 @@ static void check_targets(json_t *item, const char *path, struct bdg_err *e);
 static void check_reports(json_t *item, const char *path, struct bdg_err *e);
 static void check_report_values(json_t *item, const char *path, struct bdg_err *e);
 
-static const char *const sexes[] = {"female", "male", "total", NULL};
 static const char *const bulk_plan_statuses[] = {"draft", "issued", NULL};
-static const char *const result_statuses[] = {"done", "partly", "not_done", NULL};
 
 /* A plan's natural key, as an object ({"unit", "number", "year"}) ... */
 static const struct vfield plan_key_fields[] = {
@@ -70,31 +70,13 @@ static const struct vfield plan_key_columns[] = {
 	{NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
-/* A target by its key (plan, indicator, unit, sex), as lib/target.c's. */
-static const struct vfield target_fields[] = {
-	{"indicator", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"unit", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
-	{"year", V_INT, VF_NULLABLE, 2000, 2100, NULL, NULL},
-	{"baseline", V_NUMBER, VF_NULLABLE, 0, 1000000000000000LL, NULL, NULL},
-	{"target", V_NUMBER, VF_REQUIRED, 0, 1000000000000000LL, NULL, NULL},
-	{NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
 /* A report by its key (plan, unit, period), with the fields of the report
  * resource (lib/report.c); an activity result names its activity by
  * section (or id); the read-only fields of an exported report are ignored. */
-static const struct vfield report_value_fields[] = {
-	{"indicator", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
-	{"value", V_NUMBER, VF_REQUIRED, 0, 1000000000000000LL, NULL, NULL},
-	{NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
 static const struct vfield report_result_fields[] = {
 	{"section", V_STRING, VF_NULLABLE, 0, 40, NULL, NULL},
 	{"activity", V_ID, VF_NULLABLE, 0, 0, NULL, NULL},
-	{"status", V_ENUM, VF_REQUIRED, 0, 0, result_statuses, NULL},
+	{"status", V_ENUM, VF_REQUIRED, 0, 0, report_result_statuses, NULL},
 	{"sessions", V_INT, VF_NULLABLE, 0, 1000000, NULL, NULL},
 	{"participants_female", V_INT, VF_NULLABLE, 0, 100000000, NULL, NULL},
 	{"participants_male", V_INT, VF_NULLABLE, 0, 100000000, NULL, NULL},
@@ -137,7 +119,7 @@ static const struct vfield report_row_fields[] = {
 	{"unit", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
 	{"period", V_PERIOD, VF_REQUIRED, 0, 0, NULL, NULL},
 	{"indicator", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
+	{"sex", V_ENUM, VF_NULLABLE, 0, 0, indicator_sexes, NULL},
 	{"value", V_NUMBER, VF_REQUIRED, 0, 1000000000000000LL, NULL, NULL},
 	{NULL, 0, 0, 0, 0, NULL, NULL},
 };
@@ -452,18 +434,29 @@ static void check_plans(json_t *item, const char *path, struct bdg_err *e)
 	}
 }
 
-static void check_activities(json_t *item, const char *path, struct bdg_err *e)
+/* An item of a section that names its plan: the plan reference, then the
+ * section's fields. -1 when the item is not an object (nothing more to
+ * check). */
+static int check_plan_item(json_t *item, const struct vfield *fields, const char *path, struct bdg_err *e)
 {
 	static const char *const skip[] = {"plan", NULL};
+
+	if (!json_is_object(item)) {
+		valid_object(item, fields, path, e);
+		return -1;
+	}
+	plan_ref(item, "plan", 1, 1, path, e);
+	valid_except(item, fields, path, skip, e);
+	return 0;
+}
+
+static void check_activities(json_t *item, const char *path, struct bdg_err *e)
+{
 	const char *from, *to;
 	char f[200];
 
-	if (!json_is_object(item)) {
-		valid_object(item, activity_fields, path, e);
+	if (check_plan_item(item, activity_fields, path, e) < 0)
 		return;
-	}
-	plan_ref(item, "plan", 1, 1, path, e);
-	valid_except(item, activity_fields, path, skip, e);
 	from = json_string_value(json_object_get(item, "starts_on"));
 	to = json_string_value(json_object_get(item, "ends_on"));
 	snprintf(f, sizeof f, "%s/ends_on", path);
@@ -475,34 +468,17 @@ static void check_activities(json_t *item, const char *path, struct bdg_err *e)
 
 static void check_targets(json_t *item, const char *path, struct bdg_err *e)
 {
-	static const char *const skip[] = {"plan", NULL};
-
-	if (!json_is_object(item)) {
-		valid_object(item, target_fields, path, e);
-		return;
-	}
-	plan_ref(item, "plan", 1, 1, path, e);
-	valid_except(item, target_fields, path, skip, e);
+	check_plan_item(item, target_fields, path, e);
 }
 
 static void check_reports(json_t *item, const char *path, struct bdg_err *e)
 {
-	static const char *const skip[] = {"plan", NULL};
-
-	if (!json_is_object(item)) {
-		valid_object(item, report_fields_bulk, path, e);
-		return;
-	}
-	plan_ref(item, "plan", 1, 1, path, e);
-	valid_except(item, report_fields_bulk, path, skip, e);
+	check_plan_item(item, report_fields_bulk, path, e);
 }
 
 static void check_report_values(json_t *item, const char *path, struct bdg_err *e)
 {
-	static const char *const skip[] = {"plan", NULL};
-
-	plan_ref(item, "plan", 1, 1, path, e);
-	valid_except(item, report_row_fields, path, skip, e);
+	check_plan_item(item, report_row_fields, path, e);
 }
 
 /* Staging ------------------------------------------------------------------ */

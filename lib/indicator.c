@@ -13,7 +13,7 @@
 
 const char *const indicator_measures[] = {"count", "percent", "ratio", NULL};
 const char *const indicator_aggregations[] = {"sum", "ratio", "max", "latest", NULL};
-static const char *const sexes[] = {"female", "male", "total", NULL};
+const char *const indicator_sexes[] = {"female", "male", "total", NULL};
 
 const struct vfield indicator_fields[] = {
 	{"id", V_ID, VF_READONLY, 0, 0, NULL, NULL},
@@ -23,9 +23,9 @@ const struct vfield indicator_fields[] = {
 	{"sex_disaggregated", V_BOOL, 0, 0, 0, NULL, NULL},
 	{"aggregation", V_ENUM, VF_REQUIRED, 0, 0, indicator_aggregations, NULL},
 	{"numerator", V_CODE, VF_NULLABLE, 0, 0, NULL, NULL},
-	{"numerator_sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
+	{"numerator_sex", V_ENUM, VF_NULLABLE, 0, 0, indicator_sexes, NULL},
 	{"denominator", V_CODE, VF_NULLABLE, 0, 0, NULL, NULL},
-	{"denominator_sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
+	{"denominator_sex", V_ENUM, VF_NULLABLE, 0, 0, indicator_sexes, NULL},
 	{"scale", V_NUMBER, VF_NULLABLE, 0, 1000000000, NULL, NULL},
 	{"unit_of_measure", V_STRING, VF_NULLABLE, 0, 50, NULL, NULL},
 	{"source", V_STRING, VF_NULLABLE, 0, 1000, NULL, NULL},

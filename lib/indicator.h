@@ -20,6 +20,9 @@ struct indicator_filter {
 	const char *q;                  /* diacritic-free words in code and name */
 };
 
+/* The sexes a value is given for (female, male, total): of indicators,
+ * targets and report values alike. */
+extern const char *const indicator_sexes[];
 extern const char *const indicator_measures[];
 extern const char *const indicator_aggregations[];
 

@@ -12,21 +12,21 @@
 
 #include "buf.h"
 #include "document.h"
+#include "indicator.h"
 #include "query.h"
 
-static const char *const sexes[] = {"female", "male", "total", NULL};
-static const char *const result_statuses[] = {"done", "partly", "not_done", NULL};
+const char *const report_result_statuses[] = {"done", "partly", "not_done", NULL};
 
-static const struct vfield value_fields[] = {
+const struct vfield report_value_fields[] = {
 	{"indicator", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
+	{"sex", V_ENUM, VF_NULLABLE, 0, 0, indicator_sexes, NULL},
 	{"value", V_NUMBER, VF_REQUIRED, 0, 1000000000000000LL, NULL, NULL},
 	{NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static const struct vfield activity_result_fields[] = {
 	{"activity", V_ID, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"status", V_ENUM, VF_REQUIRED, 0, 0, result_statuses, NULL},
+	{"status", V_ENUM, VF_REQUIRED, 0, 0, report_result_statuses, NULL},
 	{"sessions", V_INT, VF_NULLABLE, 0, 1000000, NULL, NULL},
 	{"participants_female", V_INT, VF_NULLABLE, 0, 100000000, NULL, NULL},
 	{"participants_male", V_INT, VF_NULLABLE, 0, 100000000, NULL, NULL},
@@ -57,7 +57,7 @@ const struct vfield report_fields[] = {
 	{"difficulties", V_TEXT, VF_NULLABLE, 0, 20000, NULL, NULL},
 	{"recommendations", V_TEXT, VF_NULLABLE, 0, 20000, NULL, NULL},
 	{"activity_results", V_OBJECTS, VF_NULLABLE, 0, 0, NULL, activity_result_fields},
-	{"values", V_OBJECTS, VF_NULLABLE, 0, 0, NULL, value_fields},
+	{"values", V_OBJECTS, VF_NULLABLE, 0, 0, NULL, report_value_fields},
 	{"ratios", V_OBJECTS, VF_READONLY, 0, 0, NULL, NULL},
 	{"version", V_INT, VF_READONLY, 0, 0, NULL, NULL},
 	{"created_at", V_STRING, VF_READONLY, 0, 0, NULL, NULL},

@@ -13,6 +13,9 @@
 #include "page.h"
 #include "valid.h"
 
+/* One value of a report (report_fields' values; bulk's report values). */
+extern const struct vfield report_value_fields[];
+extern const char *const report_result_statuses[];
 extern const struct vfield report_fields[];
 extern const struct vfield report_return_fields[];
 

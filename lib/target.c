@@ -11,14 +11,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "indicator.h"
 #include "query.h"
 
-static const char *const sexes[] = {"female", "male", "total", NULL};
-
-static const struct vfield target_fields[] = {
+const struct vfield target_fields[] = {
 	{"indicator", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
 	{"unit", V_CODE, VF_REQUIRED, 0, 0, NULL, NULL},
-	{"sex", V_ENUM, VF_NULLABLE, 0, 0, sexes, NULL},
+	{"sex", V_ENUM, VF_NULLABLE, 0, 0, indicator_sexes, NULL},
 	{"year", V_INT, VF_NULLABLE, 2000, 2100, NULL, NULL},
 	{"baseline", V_NUMBER, VF_NULLABLE, 0, 1000000000000000LL, NULL, NULL},
 	{"target", V_NUMBER, VF_REQUIRED, 0, 1000000000000000LL, NULL, NULL},

@@ -16,6 +16,8 @@
 #include "ctx.h"
 #include "valid.h"
 
+/* One target (the items of target_set_fields; bulk's target items too). */
+extern const struct vfield target_fields[];
 extern const struct vfield target_set_fields[];
 
 /* The plan's target set and its ETag (404 when the plan is out of reach). */

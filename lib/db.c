@@ -10,7 +10,14 @@
  * Round trips: BEGIN is not sent by db_begin but with the transaction's
  * first statement, and statements queued by db_defer (whose result matters
  * only when they fail: the actor's settings, an idempotency record) go
- * with the next statement or with COMMIT, all in one libpq pipeline. */
+ * with the next statement or with COMMIT, all in one libpq pipeline.
+ *
+ * Waiting for a connection is first come, first served: db_release hands
+ * the connection straight to the oldest waiter, which has its own
+ * condition variable. A shared condition variable let a thread that had
+ * just released a connection take it back on its next request while
+ * others went on waiting, and the unlucky ones made the tail: p99 at 64
+ * clients and 8 connections 13-17 ms, 6-7 ms in line (tests/bench). */
 #include "db.h"
 
 #include <pthread.h>
@@ -46,12 +53,19 @@ struct db_conn {
 	int index;
 };
 
+/* A thread waiting in db_acquire, in the pool's line. */
+struct db_waiter {
+	pthread_cond_t cv;
+	int conn;                               /* handed over by db_release; -1 until then */
+	struct db_waiter *prev, *next;
+};
+
 struct db_pool {
 	char *conninfo;
 	char timeout[16];
 	int size;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct db_waiter *first, *last;         /* the line, oldest first */
 	struct db_conn *conns;
 	int *free_stack;
 	int nfree;
@@ -100,7 +114,6 @@ struct db_pool *db_pool_new(const char *conninfo, int size, int statement_timeou
 		return NULL;
 	}
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
 	for (i = 0; i < size; i++) {
 		p->conns[i].pool = p;
 		p->conns[i].index = i;
@@ -120,7 +133,6 @@ void db_pool_free(struct db_pool *p)
 		conn_close(&p->conns[i]);
 	}
 	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
 	free(p->conns);
 	free(p->free_stack);
 	free(p->conninfo);
@@ -204,23 +216,57 @@ static int conn_open(struct db_pool *p, struct db_conn *c, struct bdg_err *err)
 	return 0;
 }
 
+static void line_leave(struct db_pool *p, struct db_waiter *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		p->first = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		p->last = w->prev;
+}
+
+/* A free connection when nobody waits; otherwise the one db_release hands
+ * over when this thread's turn comes, or 503 after ACQUIRE_WAIT_MS. */
+static int take_connection(struct db_pool *p)
+{
+	struct db_waiter w = {.conn = -1, .prev = p->last};
+	struct timespec deadline;
+
+	if (p->nfree > 0 && !p->first)
+		return p->free_stack[--p->nfree];
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ACQUIRE_WAIT_MS / 1000;
+	pthread_cond_init(&w.cv, NULL);
+	if (p->last)
+		p->last->next = &w;
+	else
+		p->first = &w;
+	p->last = &w;
+	while (w.conn < 0)
+		if (pthread_cond_timedwait(&w.cv, &p->mu, &deadline) != 0 && w.conn < 0) {
+			line_leave(p, &w);
+			break;
+		}
+	pthread_cond_destroy(&w.cv);
+	return w.conn;
+}
+
 struct db_conn *db_acquire(struct db_pool *p, struct bdg_err *err)
 {
 	struct db_conn *c;
-	struct timespec deadline;
+	int i;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += ACQUIRE_WAIT_MS / 1000;
 	pthread_mutex_lock(&p->mu);
-	while (p->nfree == 0) {
-		if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) != 0 && p->nfree == 0) {
-			pthread_mutex_unlock(&p->mu);
-			bdg_fail(err, 503, "busy", "The server is busy; try again shortly.");
-			return NULL;
-		}
-	}
-	c = &p->conns[p->free_stack[--p->nfree]];
+	i = take_connection(p);
 	pthread_mutex_unlock(&p->mu);
+	if (i < 0) {
+		bdg_fail(err, 503, "busy", "The server is busy; try again shortly.");
+		return NULL;
+	}
+	c = &p->conns[i];
 	if ((!c->pg || PQstatus(c->pg) != CONNECTION_OK) && conn_open(p, c, err) < 0) {
 		db_release(p, c);
 		return NULL;
@@ -230,14 +276,21 @@ struct db_conn *db_acquire(struct db_pool *p, struct bdg_err *err)
 
 void db_release(struct db_pool *p, struct db_conn *c)
 {
+	struct db_waiter *w;
+
 	if (!c)
 		return;
 	db_rollback(c);
 	if (c->pg && (PQstatus(c->pg) != CONNECTION_OK || PQtransactionStatus(c->pg) != PQTRANS_IDLE))
 		conn_close(c);
 	pthread_mutex_lock(&p->mu);
-	p->free_stack[p->nfree++] = c->index;
-	pthread_cond_signal(&p->cv);
+	if ((w = p->first) != NULL) {
+		line_leave(p, w);
+		w->conn = c->index;
+		pthread_cond_signal(&w->cv);
+	} else {
+		p->free_stack[p->nfree++] = c->index;
+	}
 	pthread_mutex_unlock(&p->mu);
 }
 

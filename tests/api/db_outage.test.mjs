@@ -193,6 +193,17 @@ test('a second start reuses the cluster and its data', async () => {
   assert.deepEqual(list.body.items.map((u) => u.code), [code, `${code}-Y`]);
 });
 
+// lib/pgembed.c: the cluster's processes get glibc malloc settings that
+// keep large blocks on the heap (PG_MALLOC_TUNABLES). glibc cuts the value
+// at each ':' in place when it reads it, so the settings show as pieces.
+test('the embedded cluster runs with the malloc settings of lib/pgembed.c', async () => {
+  const pgdata = join(dataDir, 'var', 'pg');
+  const pmPid = Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const env = readFileSync(`/proc/${pmPid}/environ`, 'latin1').split('\0');
+  assert.ok(env.includes('GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16777216'), env.join(' '));
+  assert.ok(env.includes('glibc.malloc.trim_threshold=67108864'), env.join(' '));
+});
+
 test('after PostgreSQL crashed (stale postmaster.pid), the next start recovers', async () => {
   const pgdata = join(dataDir, 'var', 'pg');
   const pmPid = Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);

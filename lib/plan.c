@@ -204,13 +204,20 @@ static const struct db_stmt st_check = {
 	"     coalesce(x.data_to, (bdg.default_window(x.period)).data_to) AS data_to" \
 	"   FROM jsonb_to_recordset(coalesce($16::jsonb, '[]'))" \
 	"     AS x(period text, due_on date, data_from date, data_to date)),"
+/* The parts not there yet. The plan's id is a sub-select, so that the
+ * existing parts are read through the primary keys (plan_id, ...): with
+ * k.id, which the planner cannot know, it read every recipient row of the
+ * recipient unit and every reporting entry of every plan (a hash anti join
+ * over a sequential scan), and a POST grew slower with each plan in the
+ * database (4.3 -> 2.1 ms for the statement with 17,000 entries). */
 #define ADD_PARTS \
 	" new_r AS (INSERT INTO bdg.plan_recipient (plan_id, unit_id)" \
 	"   SELECT k.id, w.id FROM k, want_r w WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_recipient r" \
-	"     WHERE r.plan_id = k.id AND r.unit_id = w.id))," \
+	"     WHERE r.plan_id = (SELECT id FROM k) AND r.unit_id = w.id))," \
 	" new_g AS (INSERT INTO bdg.plan_reporting (plan_id, period, due_on, data_from, data_to)" \
 	"   SELECT k.id, w.period, w.due_on, w.data_from, w.data_to FROM k, want_g w" \
-	"   WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_reporting r WHERE r.plan_id = k.id AND r.period = w.period))" \
+	"   WHERE NOT EXISTS (SELECT 1 FROM bdg.plan_reporting r" \
+	"     WHERE r.plan_id = (SELECT id FROM k) AND r.period = w.period))" \
 	" SELECT id FROM k"
 
 /* $1 unit, $2 number, $3 year, $4 type, $5 issued_on, $6 place, $7 title,

@@ -1,0 +1,76 @@
+// plans_list_scale.test.mjs: GET /plans without a unit takes one of two
+// ways to its page (lib/plan.c, st_list): from the plans of the few units
+// near the caller (its subtree and the units above it, at most 2,000),
+// or, for a caller with more units than that, by walking all plans in id
+// order. Both must give exactly what the read rules give. A province P of
+// 2,101 units (so P's admin walks), a commune X of it and a commune Y
+// (whose pages are built from their near units), and a province Q beside
+// it:
+//   * P's plan addressed to X; X's own plan; Y's own plan; Q's plan
+//     addressed to X; Q's plan addressed to nobody;
+//   * P's admin reads P's, X's and Y's plans, not Q's (Q's plan addressed to
+//     X is below P, not above it);
+//   * X reads P's plan (P is above X), its own, and Q's plan addressed to
+//     it; not Y's;
+//   * Y reads P's plan and its own;
+// page by page with limit=2, so that the cursor is followed in both ways.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+
+import { adminOf, api, createUnit, newPrefix, token } from './lib.mjs';
+import { makePlan } from './reports_lib.mjs';
+
+let P, Q, X, Y, plans;
+
+before(async () => {
+  const p = newPrefix();
+  P = `${p}P`;
+  Q = `${p}Q`;
+  X = `${P}-X`;
+  Y = `${P}-Y`;
+  const adminP = adminOf(P);
+  await createUnit(adminP, { code: P, name: 'UBND tỉnh thử danh sách', kind: 'province' });
+  await createUnit(adminOf(Q), { code: Q, name: 'UBND tỉnh bên cạnh', kind: 'province' });
+  const units = [{ code: X, name: 'UBND xã X', kind: 'commune', parent: P }, { code: Y, name: 'UBND xã Y', kind: 'commune', parent: P }];
+  for (let i = 0; i < 2099; i++) units.push({ code: `${P}-C${String(i).padStart(4, '0')}`, name: `UBND xã số ${i}`, kind: 'commune', parent: P });
+  const bulk = await api('POST', '/bulk', { token: adminP, body: { units } });
+  assert.equal(bulk.status, 200, bulk.text.slice(0, 400));
+  plans = {
+    pToX: (await makePlan({ issuer: P, recipients: [X] })).id,
+    x: (await makePlan({ issuer: X, recipients: [] })).id,
+    y: (await makePlan({ issuer: Y, recipients: [] })).id,
+    qToX: (await makePlan({ issuer: Q, recipients: [X] })).id,
+    q: (await makePlan({ issuer: Q, recipients: [] })).id,
+  };
+});
+
+async function allPlans(unit) {
+  const tok = token({ unit, role: 'viewer', sub: `list-${unit}` });
+  const ids = [];
+  let after = null;
+  for (let pages = 0; ; pages++) {
+    assert.ok(pages < 50, 'paging ends');
+    const res = await api('GET', `/plans?limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
+    assert.equal(res.status, 200, res.text);
+    assert.ok(res.body.items.length <= 2);
+    ids.push(...res.body.items.map((x) => x.id));
+    if (!res.body.next) break;
+    after = res.body.next;
+  }
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in id order');
+  assert.equal(new Set(ids).size, ids.length, 'each plan once');
+  return ids;
+}
+
+test("the province's admin (more than 2,000 units: the walk) reads the plans of its tree, not its neighbour's", async () => {
+  assert.deepEqual(await allPlans(P), [plans.pToX, plans.x, plans.y]);
+});
+
+test('a commune (its near units) reads the plans above it, its own and those addressed to it', async () => {
+  assert.deepEqual(await allPlans(X), [plans.pToX, plans.x, plans.qToX]);
+  assert.deepEqual(await allPlans(Y), [plans.pToX, plans.y]);
+});
+
+test('the neighbouring province reads its own plans only', async () => {
+  assert.deepEqual(await allPlans(Q), [plans.qToX, plans.q]);
+});

@@ -132,36 +132,27 @@ static const struct db_stmt st_get = {
 	" FROM bdg.plan p CROSS JOIN LATERAL (SELECT s.path, s.code FROM bdg.unit s" \
 	"   WHERE s.id = p.unit_id OFFSET 0) u, actor"
 
-/* Without a unit, the page's keys come one of two ways, chosen when the
- * statement runs (each branch is gated by a one-time filter):
- *   * few candidates: the units whose plans the actor reads by their place
- *     (its subtree and the units above it, "near") are at most NEAR_MAX,
- *     and their plans after the cursor, with the plans addressed to them,
- *     at most CAND_MAX ("cand", by plan_unit_id_idx and
- *     plan_recipient_unit_idx): the page is sorted from those. A commune
- *     clerk's page of 3 plans walked all 18,600 plans of the database in id
- *     order (180,000 buffers, 60-100 ms), checking each for visibility;
- *   * otherwise (a province's admin, who reads most plans, or a unit with
- *     thousands of its own): the walk in id order, which stops at the
- *     page's end.
- * The visibility test stays in both (the candidates are a superset: plans
- * addressed to units below the actor). The sets are arrays, whose length
- * the planner does not guess: it probes the indexes (with `IN (SELECT …)`
- * it guessed 200 units and 11,000 plans, and scanned the plan table). */
-#define NEAR_MAX "2000"
-#define CAND_MAX "5000"
+/* Without a unit, the page's keys come one of two ways (LIST_WALK in
+ * query.h): "near" is the caller's subtree and the units above it, whose
+ * plans it reads by their place; "cand" their plans and the plans
+ * addressed to them (plan_unit_id_idx, plan_recipient_unit_idx). A
+ * commune clerk's page of 3 plans walked all 18,600 plans of the database
+ * (180,000 buffers, 60-100 ms); now 1-2 ms. The visibility test stays in
+ * both ways (the candidates are a superset: plans addressed to units below
+ * the caller). The sets are arrays, whose length the planner does not
+ * guess: it probes the indexes (with `IN (SELECT …)` it guessed 200 units
+ * and 11,000 plans, and scanned the plan table). */
 static const struct db_stmt st_list = {
 	"plan_list",
 	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
 	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor"
-	"   WHERE n.path <@ actor.path OR actor.path <@ n.path LIMIT " NEAR_MAX " + 1),"
+	"   WHERE n.path <@ actor.path OR actor.path <@ n.path LIMIT " LIST_NEAR_MAX " + 1),"
 	" cand AS MATERIALIZED (SELECT x.id FROM (SELECT q.id FROM bdg.plan q"
 	"     WHERE q.unit_id = ANY (ARRAY(SELECT id FROM near))"
 	"     UNION ALL SELECT r.plan_id FROM bdg.plan_recipient r WHERE r.unit_id = ANY (ARRAY(SELECT id FROM near))) x"
-	"   WHERE (SELECT count(*) <= " NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
-	"   LIMIT " CAND_MAX " + 1),"
-	" walk AS MATERIALIZED (SELECT (SELECT count(*) > " NEAR_MAX " FROM near)"
-	"   OR (SELECT count(*) > " CAND_MAX " FROM cand) AS yes),"
+	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
+	"   LIMIT " LIST_CAND_MAX " + 1),"
+	LIST_WALK
 	" keys AS ((SELECT p.id AS k" PLAN_FROM
 	"   WHERE (SELECT yes FROM walk) AND " PLAN_VISIBLE
 	"   AND ($4::text IS NULL OR u.code = $4::text)" PLAN_FILTERS ")"

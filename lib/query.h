@@ -6,6 +6,22 @@
 
 #include "ctx.h"
 
+/* Lists whose rows the caller reads by unit (plans, reports) take one of
+ * two ways to a page, chosen as the statement runs. A statement defines
+ * the CTEs `near` (the units whose rows the caller reads, capped at
+ * LIST_NEAR_MAX + 1) and `cand` (their rows after the cursor, through the
+ * indexes by unit, capped at LIST_CAND_MAX + 1, and empty when near is
+ * over its cap); LIST_WALK then says whether to walk all rows in id order
+ * instead, checking each (a caller who reads most of them: the walk stops
+ * at the page's end), or to sort the page from cand (a commune clerk: a
+ * walk read every row in the database for a page of three). Each way is a
+ * branch under a one-time filter on walk.yes. */
+#define LIST_NEAR_MAX "2000"
+#define LIST_CAND_MAX "5000"
+#define LIST_WALK \
+	" walk AS MATERIALIZED (SELECT (SELECT count(*) > " LIST_NEAR_MAX " FROM near)" \
+	"   OR (SELECT count(*) > " LIST_CAND_MAX " FROM cand) AS yes),"
+
 /* A list statement returns one row: (items JSON array text, next key text
  * or NULL). *items is malloc'd; next gets "" when there is no next page. */
 int query_list(struct bdg_ctx *c, const struct db_stmt *st, const char *const *params,

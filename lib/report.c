@@ -103,24 +103,43 @@ static const struct db_stmt st_probe = {
 };
 
 /* $1 actor, $2 after id, $3 limit+1, $4 plan, $5 unit, $6 under, $7 period,
- * $8 status, $9 overdue, $10 as_of, $11 q. */
+ * $8 status, $9 overdue, $10 as_of, $11 q. The page's keys come one of two
+ * ways (LIST_WALK in query.h): "near" is the caller's subtree, "cand" the
+ * reports of those units and the reports addressed to them
+ * (report_unit_period_idx, report_to_unit_idx): a commune's list walked
+ * every report in the database, calling bdg.report_visible on each
+ * (26,000 buffers, 125 ms with 10,000 reports). */
+#define REPORT_LIST_WHERE \
+	"   bdg.report_visible(r, actor.path)" \
+	"   AND ($2::bigint IS NULL OR r.id > $2::bigint)" \
+	"   AND ($4::bigint IS NULL OR r.plan_id = $4::bigint)" \
+	"   AND ($5::text IS NULL OR r.unit_id = (SELECT id FROM bdg.unit WHERE code = $5::text))" \
+	"   AND ($6::text IS NULL OR r.unit_id IN (SELECT s.id FROM bdg.unit s, under WHERE s.path <@ under.path))" \
+	"   AND ($7::text IS NULL OR r.period = $7::text)" \
+	"   AND ($8::text IS NULL OR r.status = $8::text)" \
+	"   AND (NOT $9::boolean OR (r.status IN ('draft', 'returned') AND r.due_on <" \
+	"        coalesce($10::date, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)))" \
+	"   AND ($11::text IS NULL OR bdg.matches(r.search, $11::text))" \
+	"   ORDER BY r.id LIMIT $3::int"
+
 static const struct db_stmt st_list = {
 	"report_list",
-	"WITH actor AS (SELECT bdg.unit_path($1::text) AS path),"
+	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
 	" under AS (SELECT u.path FROM bdg.unit u WHERE u.code = $6::text),"
-	" page AS (SELECT r.id AS k, bdg.report_doc(r) AS doc, row_number() OVER (ORDER BY r.id) AS rn"
-	"   FROM bdg.report r, actor"
-	"   WHERE bdg.report_visible(r, actor.path)"
-	"   AND ($2::bigint IS NULL OR r.id > $2::bigint)"
-	"   AND ($4::bigint IS NULL OR r.plan_id = $4::bigint)"
-	"   AND ($5::text IS NULL OR r.unit_id = (SELECT id FROM bdg.unit WHERE code = $5::text))"
-	"   AND ($6::text IS NULL OR r.unit_id IN (SELECT s.id FROM bdg.unit s, under WHERE s.path <@ under.path))"
-	"   AND ($7::text IS NULL OR r.period = $7::text)"
-	"   AND ($8::text IS NULL OR r.status = $8::text)"
-	"   AND (NOT $9::boolean OR (r.status IN ('draft', 'returned') AND r.due_on <"
-	"        coalesce($10::date, (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)))"
-	"   AND ($11::text IS NULL OR bdg.matches(r.search, $11::text))"
-	"   ORDER BY r.id LIMIT $3::int)"
+	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor WHERE n.path <@ actor.path"
+	"   LIMIT " LIST_NEAR_MAX " + 1),"
+	" cand AS MATERIALIZED (SELECT x.id FROM (SELECT q.id FROM bdg.report q"
+	"     WHERE q.unit_id = ANY (ARRAY(SELECT id FROM near))"
+	"     UNION ALL SELECT q.id FROM bdg.report q WHERE q.to_unit_id = ANY (ARRAY(SELECT id FROM near))) x"
+	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
+	"   LIMIT " LIST_CAND_MAX " + 1),"
+	LIST_WALK
+	" keys AS ((SELECT r.id AS k FROM bdg.report r, actor WHERE (SELECT yes FROM walk) AND" REPORT_LIST_WHERE ")"
+	"  UNION ALL"
+	"  (SELECT r.id FROM bdg.report r, actor WHERE NOT (SELECT yes FROM walk)"
+	"   AND r.id = ANY (ARRAY(SELECT id FROM cand)) AND" REPORT_LIST_WHERE ")),"
+	" page AS (SELECT keys.k, bdg.report_doc(r) AS doc, row_number() OVER (ORDER BY keys.k) AS rn"
+	"   FROM keys JOIN bdg.report r ON r.id = keys.k)"
 	" SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn < $3::int), '[]')::text,"
 	"   CASE WHEN count(*) = $3::int THEN max(k) FILTER (WHERE rn = $3::int - 1)::text END"
 	" FROM page",

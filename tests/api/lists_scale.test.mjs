@@ -1,8 +1,9 @@
-// plans_list_scale.test.mjs: GET /plans without a unit takes one of two
-// ways to its page (lib/plan.c, st_list): from the plans of the few units
-// near the caller (its subtree and the units above it, at most 2,000),
-// or, for a caller with more units than that, by walking all plans in id
-// order. Both must give exactly what the read rules give. A province P of
+// lists_scale.test.mjs: GET /plans without a unit and GET /reports take
+// one of two ways to a page (LIST_WALK in lib/query.h): from the rows of
+// the few units near the caller (for plans its subtree and the units above
+// it, for reports its subtree; at most 2,000), or, for a caller with more
+// units than that, by walking all rows in id order. Both must give exactly
+// what the read rules give. A province P of
 // 2,101 units (so P's admin walks), a commune X of it and a commune Y
 // (whose pages are built from their near units), and a province Q beside
 // it:
@@ -13,14 +14,17 @@
 //   * X reads P's plan (P is above X), its own, and Q's plan addressed to
 //     it; not Y's;
 //   * Y reads P's plan and its own;
+// and the reports: X's and Y's on P's plan (to P), X's on Q's plan (to Q):
+//   * P reads all three (its subtree), X its two, Y its own, Q the one
+//     addressed to it;
 // page by page with limit=2, so that the cursor is followed in both ways.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 
 import { adminOf, api, createUnit, newPrefix, token } from './lib.mjs';
-import { makePlan } from './reports_lib.mjs';
+import { fileReport, makePlan } from './reports_lib.mjs';
 
-let P, Q, X, Y, plans;
+let P, Q, X, Y, plans, reports;
 
 before(async () => {
   const p = newPrefix();
@@ -36,21 +40,26 @@ before(async () => {
   const bulk = await api('POST', '/bulk', { token: adminP, body: { units } });
   assert.equal(bulk.status, 200, bulk.text.slice(0, 400));
   plans = {
-    pToX: (await makePlan({ issuer: P, recipients: [X] })).id,
+    pToX: (await makePlan({ issuer: P, recipients: [X, Y] })).id,
     x: (await makePlan({ issuer: X, recipients: [] })).id,
     y: (await makePlan({ issuer: Y, recipients: [] })).id,
     qToX: (await makePlan({ issuer: Q, recipients: [X] })).id,
     q: (await makePlan({ issuer: Q, recipients: [] })).id,
   };
+  reports = {
+    x: (await fileReport({ plan: plans.pToX, unit: X, to: P })).id,
+    y: (await fileReport({ plan: plans.pToX, unit: Y, to: P })).id,
+    xToQ: (await fileReport({ plan: plans.qToX, unit: X, to: Q })).id,
+  };
 });
 
-async function allPlans(unit) {
+async function all(path, unit) {
   const tok = token({ unit, role: 'viewer', sub: `list-${unit}` });
   const ids = [];
   let after = null;
   for (let pages = 0; ; pages++) {
     assert.ok(pages < 50, 'paging ends');
-    const res = await api('GET', `/plans?limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
+    const res = await api('GET', `${path}?limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
     assert.equal(res.status, 200, res.text);
     assert.ok(res.body.items.length <= 2);
     ids.push(...res.body.items.map((x) => x.id));
@@ -61,6 +70,9 @@ async function allPlans(unit) {
   assert.equal(new Set(ids).size, ids.length, 'each plan once');
   return ids;
 }
+
+const allPlans = (unit) => all('/plans', unit);
+const allReports = (unit) => all('/reports', unit);
 
 test("the province's admin (more than 2,000 units: the walk) reads the plans of its tree, not its neighbour's", async () => {
   assert.deepEqual(await allPlans(P), [plans.pToX, plans.x, plans.y]);
@@ -73,4 +85,11 @@ test('a commune (its near units) reads the plans above it, its own and those add
 
 test('the neighbouring province reads its own plans only', async () => {
   assert.deepEqual(await allPlans(Q), [plans.qToX, plans.q]);
+});
+
+test('reports: the province (the walk) reads its subtree\'s, a commune its own, the neighbour those addressed to it', async () => {
+  assert.deepEqual(await allReports(P), [reports.x, reports.y, reports.xToQ]);
+  assert.deepEqual(await allReports(X), [reports.x, reports.xToQ]);
+  assert.deepEqual(await allReports(Y), [reports.y]);
+  assert.deepEqual(await allReports(Q), [reports.xToQ]);
 });

@@ -165,12 +165,14 @@ static const struct db_stmt st_list = {
 };
 
 /* With a unit: its plans in id order (plan_unit_id_idx), stopping at the
- * page's end instead of sorting all of them. */
+ * page's end instead of sorting all of them; the unit is read once, not
+ * once per plan. */
 static const struct db_stmt st_list_unit = {
 	"plan_list_unit",
 	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
-	" keys AS (SELECT p.id AS k" PLAN_FROM " WHERE " PLAN_VISIBLE
-	"   AND p.unit_id = (SELECT s.id FROM bdg.unit s WHERE s.code = $4::text)" PLAN_FILTERS "),"
+	" u AS MATERIALIZED (SELECT s.id, s.path, s.code FROM bdg.unit s WHERE s.code = $4::text),"
+	" keys AS (SELECT p.id AS k FROM bdg.plan p, u, actor WHERE " PLAN_VISIBLE
+	"   AND p.unit_id = (SELECT id FROM u)" PLAN_FILTERS "),"
 	PLAN_LIST_PAGE,
 	10,
 };

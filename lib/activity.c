@@ -47,33 +47,54 @@ static const struct db_stmt st_get = {
 };
 
 /* $1 actor, $2 after id, $3 limit+1, $4 plan, $5 category, $6 lead_unit,
- * $7 unit, $8 status, $9 from, $10 to, $11 under */
+ * $7 unit, $8 status, $9 from, $10 to, $11 under. The page's keys come one
+ * of two ways (LIST_WALK in query.h): "near" is the caller's subtree and
+ * the units above it; "cand" the activities of their plans and of the plans
+ * addressed to them, and those they lead or coordinate (activity_plan_idx,
+ * activity_lead_idx, activity_unit_unit_idx): a commune's list walked every
+ * activity in the database, calling bdg.activity_visible on each. */
+#define ACTIVITY_LIST_WHERE \
+	"   bdg.activity_visible(a, actor.path)" \
+	"   AND ($2::bigint IS NULL OR a.id > $2::bigint)" \
+	"   AND ($4::bigint IS NULL OR a.plan_id = $4::bigint)" \
+	"   AND ($5::text IS NULL OR a.category = $5::text)" \
+	"   AND ($6::text IS NULL OR a.lead_unit_id = (SELECT id FROM bdg.unit WHERE code = $6::text))" \
+	"   AND ($7::text IS NULL OR a.lead_unit_id = (SELECT id FROM bdg.unit WHERE code = $7::text)" \
+	"     OR EXISTS (SELECT 1 FROM bdg.activity_unit au JOIN bdg.unit u ON u.id = au.unit_id" \
+	"       WHERE au.activity_id = a.id AND u.code = $7::text))" \
+	"   AND ($8::text IS NULL OR a.status = $8::text)" \
+	"   AND ($9::date IS NULL OR coalesce(a.ends_on, a.starts_on) >= $9::date)" \
+	"   AND ($10::date IS NULL OR coalesce(a.starts_on, a.ends_on) <= $10::date)" \
+	"   AND ($11::text IS NULL OR bdg.plan_scope(a.plan_id) <@" \
+	"     (SELECT s.path FROM bdg.unit s WHERE s.code = $11::text))" \
+	"   ORDER BY a.id LIMIT $3::int"
+
 static const struct db_stmt st_list = {
 	"activity_list",
-	"WITH actor AS (SELECT bdg.unit_path($1::text) AS path),"
-	" page AS (SELECT a.id AS k, bdg.activity_doc(a) AS doc, row_number() OVER (ORDER BY a.id) AS rn"
-	"   FROM bdg.activity a, actor"
-	"   WHERE bdg.activity_visible(a, actor.path)"
-	"   AND ($2::bigint IS NULL OR a.id > $2::bigint)"
-	"   AND ($4::bigint IS NULL OR a.plan_id = $4::bigint)"
-	"   AND ($5::text IS NULL OR a.category = $5::text)"
-	"   AND ($6::text IS NULL OR a.lead_unit_id = (SELECT id FROM bdg.unit WHERE code = $6::text))"
-	"   AND ($7::text IS NULL OR a.lead_unit_id = (SELECT id FROM bdg.unit WHERE code = $7::text)"
-	"     OR EXISTS (SELECT 1 FROM bdg.activity_unit au JOIN bdg.unit u ON u.id = au.unit_id"
-	"       WHERE au.activity_id = a.id AND u.code = $7::text))"
-	"   AND ($8::text IS NULL OR a.status = $8::text)"
-	"   AND ($9::date IS NULL OR coalesce(a.ends_on, a.starts_on) >= $9::date)"
-	"   AND ($10::date IS NULL OR coalesce(a.starts_on, a.ends_on) <= $10::date)"
-	"   AND ($11::text IS NULL OR bdg.plan_scope(a.plan_id) <@"
-	"     (SELECT s.path FROM bdg.unit s WHERE s.code = $11::text))"
-	"   ORDER BY a.id LIMIT $3::int)"
+	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
+	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor"
+	"   WHERE n.path <@ actor.path OR actor.path <@ n.path LIMIT " LIST_NEAR_MAX " + 1),"
+	" cand AS MATERIALIZED (SELECT x.id FROM (SELECT q.id FROM bdg.activity q"
+	"     WHERE q.plan_id = ANY (ARRAY(SELECT p.id FROM bdg.plan p WHERE p.unit_id = ANY (ARRAY(SELECT id FROM near))"
+	"       UNION ALL SELECT r.plan_id FROM bdg.plan_recipient r WHERE r.unit_id = ANY (ARRAY(SELECT id FROM near))))"
+	"     UNION ALL SELECT q.id FROM bdg.activity q WHERE q.lead_unit_id = ANY (ARRAY(SELECT id FROM near))"
+	"     UNION ALL SELECT au.activity_id FROM bdg.activity_unit au"
+	"       WHERE au.unit_id = ANY (ARRAY(SELECT id FROM near))) x"
+	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
+	"   LIMIT " LIST_CAND_MAX " + 1),"
+	LIST_WALK
+	" keys AS ((SELECT a.id AS k FROM bdg.activity a, actor WHERE (SELECT yes FROM walk) AND" ACTIVITY_LIST_WHERE ")"
+	"  UNION ALL"
+	"  (SELECT a.id FROM bdg.activity a, actor WHERE NOT (SELECT yes FROM walk)"
+	"   AND a.id = ANY (ARRAY(SELECT id FROM cand)) AND" ACTIVITY_LIST_WHERE ")),"
+	" page AS (SELECT keys.k, bdg.activity_doc(a) AS doc, row_number() OVER (ORDER BY keys.k) AS rn"
+	"   FROM keys JOIN bdg.activity a ON a.id = keys.k)"
 	" SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn < $3::int), '[]')::text,"
 	"   (CASE WHEN count(*) = $3::int THEN max(k) FILTER (WHERE rn = $3::int - 1) END)::text"
 	" FROM page",
 	11,
 };
 
-/* $1 plan (visible: checked before), $2 after key "{2,3}/17", $3 limit+1 */
 static const struct db_stmt st_list_plan = {
 	"activity_list_plan",
 	"WITH page AS (SELECT a.section_key::text || '/' || a.id AS k, bdg.activity_doc(a) AS doc,"

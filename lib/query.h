@@ -6,7 +6,7 @@
 
 #include "ctx.h"
 
-/* Lists whose rows the caller reads by unit (plans, reports) take one of
+/* Lists whose rows the caller reads by unit (plans, reports, activities) take one of
  * two ways to a page, chosen as the statement runs. A statement defines
  * the CTEs `near` (the units whose rows the caller reads, capped at
  * LIST_NEAR_MAX + 1) and `cand` (their rows after the cursor, through the

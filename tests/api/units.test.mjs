@@ -800,3 +800,61 @@ describe('concurrent writers', () => {
     assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
   });
 });
+
+// A unit and its own descendant moved in one bulk statement: A1 (under A)
+// goes under B, and A1X (under A1) goes back under A. Whatever order the
+// statement applies them in, the tree ends as asked, and what each unit
+// reads follows: a plan of A1X is A's to read (GET, list, feed), not B's.
+describe('a unit and its own descendant moved in one bulk statement', () => {
+  test('the tree ends as asked, and reading and the feed follow it', async () => {
+    const p = newPrefix();
+    const c = { root: p, A: `${p}-A`, B: `${p}-B`, A1: `${p}-A-1`, A1X: `${p}-A-1-X` };
+    const admin = adminOf(p);
+    const units = [
+      { code: c.root, name: 'UBND tỉnh thử di chuyển', kind: 'province', parent: null },
+      { code: c.A, name: 'UBND huyện A', kind: 'district', parent: c.root },
+      { code: c.B, name: 'UBND huyện B', kind: 'district', parent: c.root },
+      { code: c.A1, name: 'UBND xã A1', kind: 'commune', parent: c.A },
+      { code: c.A1X, name: 'Trạm y tế xã A1', kind: 'public_service_unit', parent: c.A1 },
+    ];
+    assert.equal((await api('POST', '/bulk', { token: admin, body: { units } })).status, 200);
+    const { makePlan } = await import('./reports_lib.mjs');
+    const plan = (await makePlan({ issuer: c.A1X, recipients: [] })).id;
+    const viewerA = viewerOf(c.A);
+    const viewerB = viewerOf(c.B);
+    assert.equal((await api('GET', `/plans/${plan}`, { token: viewerA })).status, 200);
+    assert.equal((await api('GET', `/plans/${plan}`, { token: viewerB })).status, 404);
+
+    const moved = await api('POST', '/bulk', {
+      token: admin,
+      body: { units: [{ ...units[3], parent: c.B }, { ...units[4], parent: c.A }] },
+    });
+    assert.equal(moved.status, 200, moved.text);
+    assert.deepEqual(moved.body.units, { created: 0, updated: 2, unchanged: 0, rejected: 0 });
+
+    const up = async (code) => (await api('GET', `/units/${code}/ancestors`, { token: admin })).body.items.map((u) => u.code);
+    assert.deepEqual(await up(c.A1), [c.root, c.B]);
+    assert.deepEqual(await up(c.A1X), [c.root, c.A]);
+    assert.deepEqual((await listAll(`/units?parent=${c.B}`, admin)).items.map((u) => u.code), [c.A1]);
+    assert.deepEqual((await listAll(`/units?parent=${c.A}`, admin)).items.map((u) => u.code), [c.A1X]);
+
+    assert.equal((await api('GET', `/plans/${plan}`, { token: viewerA })).status, 200);
+    assert.equal((await api('GET', `/plans/${plan}`, { token: viewerB })).status, 404);
+    const listed = async (tok) => (await api('GET', '/plans?limit=100', { token: tok })).body.items.map((x) => x.id);
+    assert.ok((await listed(viewerA)).includes(plan));
+    assert.ok(!(await listed(viewerB)).includes(plan));
+    const fed = async (tok) => {
+      const ids = [];
+      let since = '0';
+      for (;;) {
+        const res = await api('GET', `/changes?since=${since}&limit=1000&types=plan`, { token: tok });
+        assert.equal(res.status, 200, res.text);
+        ids.push(...res.body.items.map((x) => x.id));
+        since = res.body.next;
+        if (!res.body.more) return ids;
+      }
+    };
+    assert.ok((await fed(viewerA)).includes(plan), "A's feed has A1X's plan");
+    assert.ok(!(await fed(viewerB)).includes(plan), "B's feed does not");
+  });
+});

@@ -38,21 +38,34 @@ static const struct db_stmt st_changes = {
 };
 
 /* $1 actor, $2 after, $3 limit+1, $4 resource, $5 id, $6 key, $7 actor sub, $8 from, $9 to */
+#define AUDIT_PAGE(where) \
+	"SELECT e.revision, json_build_object('revision', e.revision, 'at', e.at," \
+	"   'actor', json_build_object('sub', e.actor_sub, 'unit', e.actor_unit, 'role', e.actor_role)," \
+	"   'request_id', e.request_id, 'resource', e.resource, 'id', e.resource_id, 'key', e.key, 'op', e.op," \
+	"   'before', e.before, 'after', e.data)::text" \
+	" FROM (SELECT a.* FROM bdg.audit a" \
+	"   WHERE " where " AND a.revision > $2::bigint AND " AUDIT_VISIBLE \
+	"   AND ($6::text IS NULL OR a.key = $6::text)" \
+	"   AND ($7::text IS NULL OR a.actor_sub = $7::text)" \
+	"   AND ($8::timestamptz IS NULL OR a.at >= $8::timestamptz)" \
+	"   AND ($9::timestamptz IS NULL OR a.at < $9::timestamptz)" \
+	"   ORDER BY a.revision LIMIT $3::int) e"
+
 static const struct db_stmt st_audit = {
 	"audit_list",
-	"SELECT e.revision, json_build_object('revision', e.revision, 'at', e.at,"
-	"   'actor', json_build_object('sub', e.actor_sub, 'unit', e.actor_unit, 'role', e.actor_role),"
-	"   'request_id', e.request_id, 'resource', e.resource, 'id', e.resource_id, 'key', e.key, 'op', e.op,"
-	"   'before', e.before, 'after', e.data)::text"
-	" FROM (SELECT a.* FROM bdg.audit a"
-	"   WHERE a.revision > $2::bigint AND " AUDIT_VISIBLE
-	"   AND ($4::text IS NULL OR a.resource = $4::text)"
-	"   AND ($5::bigint IS NULL OR a.resource_id = $5::bigint)"
-	"   AND ($6::text IS NULL OR a.key = $6::text)"
-	"   AND ($7::text IS NULL OR a.actor_sub = $7::text)"
-	"   AND ($8::timestamptz IS NULL OR a.at >= $8::timestamptz)"
-	"   AND ($9::timestamptz IS NULL OR a.at < $9::timestamptz)"
-	"   ORDER BY a.revision LIMIT $3::int) e",
+	AUDIT_PAGE("($4::text IS NULL OR a.resource = $4::text)"
+		   " AND ($5::bigint IS NULL OR a.resource_id = $5::bigint)"),
+	9,
+};
+
+/* One resource's history (the web UI's "history" of a plan or a report):
+ * its rows through audit_resource_idx (resource, resource_id, revision).
+ * The statement above, whose filters are optional, walks every revision
+ * after the cursor for them: 40 ms and 5,350 buffers a call with 110,000
+ * revisions, growing with the table. */
+static const struct db_stmt st_audit_resource = {
+	"audit_list_resource",
+	AUDIT_PAGE("a.resource = $4::text AND a.resource_id = $5::bigint"),
 	9,
 };
 
@@ -133,5 +146,6 @@ int audit_list(struct bdg_ctx *c, const struct audit_filter *f, char **items,
 	p[7] = f->from;
 	p[8] = f->to;
 	*last = atoll(p[1]);
-	return run_page(c, &st_audit, p, f->limit, items, last, more);
+	return run_page(c, f->resource && f->id ? &st_audit_resource : &st_audit, p, f->limit, items, last,
+			more);
 }

@@ -858,3 +858,43 @@ describe('a unit and its own descendant moved in one bulk statement', () => {
     assert.ok(!(await fed(viewerB)).includes(plan), "B's feed does not");
   });
 });
+
+// GET /audit?resource=…&id=… reads one resource's history through its
+// index (lib/change.c, st_audit_resource): page by page, with other
+// units' writes between its own, exactly its rows in revision order, to
+// its readers only.
+describe('one resource\'s history', () => {
+  test('paged one row at a time between other writes: exactly its rows, in order; out of reach: none', async () => {
+    const t = await makeTree();
+    const unit = async (code) => (await api('GET', `/units/${code}`, { token: t.admin })).body;
+    const id = (await unit(t.B1)).id;
+    for (let v = 1; v <= 3; v++) {
+      const r = await api('PATCH', `/units/${t.B1}`, { token: t.admin, headers: { 'If-Match': `"${v}"` }, body: { name: `UBND phường Tứ Hạ (${v})` } });
+      assert.equal(r.status, 200, r.text);
+      const o = await api('PATCH', `/units/${t.A2}`, { token: t.admin, headers: { 'If-Match': `"${v}"` }, body: { name: `Phòng Nội vụ (${v})` } });
+      assert.equal(o.status, 200, o.text);
+    }
+    const history = async (tok) => {
+      const rows = [];
+      let after = null;
+      for (let pages = 0; ; pages++) {
+        assert.ok(pages < 20, 'paging ends');
+        const res = await api('GET', `/audit?resource=unit&id=${id}&limit=1${after ? `&after=${after}` : ''}`, { token: tok });
+        assert.equal(res.status, 200, res.text);
+        assert.ok(res.body.items.length <= 1);
+        rows.push(...res.body.items);
+        if (!res.body.more) return rows;
+        after = res.body.next;
+      }
+    };
+    const rows = await history(t.admin);
+    assert.deepEqual(rows.map((r) => [r.resource, r.id, r.key, r.op]), [
+      ['unit', id, t.B1, 'create'], ['unit', id, t.B1, 'update'], ['unit', id, t.B1, 'update'], ['unit', id, t.B1, 'update'],
+    ]);
+    assert.deepEqual(rows.map((r) => r.after.name), ['UBND phường Tứ Hạ', 'UBND phường Tứ Hạ (1)', 'UBND phường Tứ Hạ (2)', 'UBND phường Tứ Hạ (3)']);
+    const revs = rows.map((r) => r.revision);
+    assert.deepEqual(revs, [...revs].sort((a, b) => a - b));
+    assert.deepEqual(await history(viewerOf(t.A)), [], 'a unit of another branch reads none of it');
+    assert.equal((await history(viewerOf(t.B))).length, 4, 'the unit above reads all of it');
+  });
+});

@@ -48,7 +48,7 @@ static const struct db_stmt st_get = {
 
 /* $1 actor, $2 after id, $3 limit+1, $4 plan, $5 category, $6 lead_unit,
  * $7 unit, $8 status, $9 from, $10 to, $11 under. The page's keys come one
- * of two ways (LIST_WALK in query.h): "near" is the caller's subtree and
+ * of two ways (LIST_KEYS in query.h): "near" is the caller's subtree and
  * the units above it; "cand" the activities of their plans and of the plans
  * addressed to them, and those they lead or coordinate (activity_plan_idx,
  * activity_lead_idx, activity_unit_unit_idx): a commune's list walked every
@@ -72,21 +72,13 @@ static const struct db_stmt st_get = {
 static const struct db_stmt st_list = {
 	"activity_list",
 	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
-	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor"
-	"   WHERE n.path <@ actor.path OR actor.path <@ n.path LIMIT " LIST_NEAR_MAX " + 1),"
-	" cand AS MATERIALIZED (SELECT x.id FROM (SELECT q.id FROM bdg.activity q"
-	"     WHERE q.plan_id = ANY (ARRAY(SELECT p.id FROM bdg.plan p WHERE p.unit_id = ANY (ARRAY(SELECT id FROM near))"
-	"       UNION ALL SELECT r.plan_id FROM bdg.plan_recipient r WHERE r.unit_id = ANY (ARRAY(SELECT id FROM near))))"
-	"     UNION ALL SELECT q.id FROM bdg.activity q WHERE q.lead_unit_id = ANY (ARRAY(SELECT id FROM near))"
-	"     UNION ALL SELECT au.activity_id FROM bdg.activity_unit au"
-	"       WHERE au.unit_id = ANY (ARRAY(SELECT id FROM near))) x"
-	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
-	"   LIMIT " LIST_CAND_MAX " + 1),"
-	LIST_WALK
-	" keys AS ((SELECT a.id AS k FROM bdg.activity a, actor WHERE (SELECT yes FROM walk) AND" ACTIVITY_LIST_WHERE ")"
-	"  UNION ALL"
-	"  (SELECT a.id FROM bdg.activity a, actor WHERE NOT (SELECT yes FROM walk)"
-	"   AND a.id = ANY (ARRAY(SELECT id FROM cand)) AND" ACTIVITY_LIST_WHERE ")),"
+	LIST_NEAR("n.path <@ actor.path OR actor.path <@ n.path")
+	LIST_CAND("SELECT q.id FROM bdg.activity q WHERE q.plan_id = ANY (ARRAY("
+		  "SELECT p.id FROM bdg.plan p WHERE p.unit_id = ANY (" LIST_NEAR_IDS ")"
+		  " UNION ALL SELECT r.plan_id FROM bdg.plan_recipient r WHERE r.unit_id = ANY (" LIST_NEAR_IDS ")))"
+		  " UNION ALL SELECT q.id FROM bdg.activity q WHERE q.lead_unit_id = ANY (" LIST_NEAR_IDS ")"
+		  " UNION ALL SELECT au.activity_id FROM bdg.activity_unit au WHERE au.unit_id = ANY (" LIST_NEAR_IDS ")")
+	LIST_KEYS("a", "FROM bdg.activity a, actor", ACTIVITY_LIST_WHERE)
 	" page AS (SELECT keys.k, bdg.activity_doc(a) AS doc, row_number() OVER (ORDER BY keys.k) AS rn"
 	"   FROM keys JOIN bdg.activity a ON a.id = keys.k)"
 	" SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn < $3::int), '[]')::text,"
@@ -95,6 +87,7 @@ static const struct db_stmt st_list = {
 	11,
 };
 
+/* $1 plan (visible: checked before), $2 after key "{2,3}/17", $3 limit+1 */
 static const struct db_stmt st_list_plan = {
 	"activity_list_plan",
 	"WITH page AS (SELECT a.section_key::text || '/' || a.id AS k, bdg.activity_doc(a) AS doc,"

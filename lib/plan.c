@@ -105,10 +105,11 @@ static const struct db_stmt st_get = {
  * one above it. */
 #define PLAN_VISIBLE \
 	"(u.path <@ actor.path OR actor.path <@ u.path OR EXISTS (SELECT 1 FROM bdg.plan_recipient r" \
-	"     JOIN bdg.unit ru ON ru.id = r.unit_id WHERE r.plan_id = p.id AND actor.path <@ ru.path))" \
-	"   AND p.id > coalesce($2::bigint, 0)"
+	"     JOIN bdg.unit ru ON ru.id = r.unit_id WHERE r.plan_id = p.id AND actor.path <@ ru.path))"
 
+/* The cursor and the list's filters, then the page's order and size. */
 #define PLAN_FILTERS \
+	"   AND p.id > coalesce($2::bigint, 0)" \
 	"   AND ($5::text IS NULL OR u.path <@ (SELECT s.path FROM bdg.unit s WHERE s.code = $5::text))" \
 	"   AND ($6::int IS NULL OR p.year = $6::int)" \
 	"   AND ($7::text IS NULL OR p.status = $7::text)" \
@@ -132,7 +133,7 @@ static const struct db_stmt st_get = {
 	" FROM bdg.plan p CROSS JOIN LATERAL (SELECT s.path, s.code FROM bdg.unit s" \
 	"   WHERE s.id = p.unit_id OFFSET 0) u, actor"
 
-/* Without a unit, the page's keys come one of two ways (LIST_WALK in
+/* Without a unit, the page's keys come one of two ways (LIST_KEYS in
  * query.h): "near" is the caller's subtree and the units above it, whose
  * plans it reads by their place; "cand" their plans and the plans
  * addressed to them (plan_unit_id_idx, plan_recipient_unit_idx). A
@@ -145,21 +146,10 @@ static const struct db_stmt st_get = {
 static const struct db_stmt st_list = {
 	"plan_list",
 	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
-	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor"
-	"   WHERE n.path <@ actor.path OR actor.path <@ n.path LIMIT " LIST_NEAR_MAX " + 1),"
-	" cand AS MATERIALIZED (SELECT x.id FROM (SELECT q.id FROM bdg.plan q"
-	"     WHERE q.unit_id = ANY (ARRAY(SELECT id FROM near))"
-	"     UNION ALL SELECT r.plan_id FROM bdg.plan_recipient r WHERE r.unit_id = ANY (ARRAY(SELECT id FROM near))) x"
-	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
-	"   LIMIT " LIST_CAND_MAX " + 1),"
-	LIST_WALK
-	" keys AS ((SELECT p.id AS k" PLAN_FROM
-	"   WHERE (SELECT yes FROM walk) AND " PLAN_VISIBLE
-	"   AND ($4::text IS NULL OR u.code = $4::text)" PLAN_FILTERS ")"
-	"  UNION ALL"
-	"  (SELECT p.id" PLAN_FROM
-	"   WHERE NOT (SELECT yes FROM walk) AND p.id = ANY (ARRAY(SELECT id FROM cand))"
-	"   AND " PLAN_VISIBLE " AND ($4::text IS NULL OR u.code = $4::text)" PLAN_FILTERS ")),"
+	LIST_NEAR("n.path <@ actor.path OR actor.path <@ n.path")
+	LIST_CAND("SELECT q.id FROM bdg.plan q WHERE q.unit_id = ANY (" LIST_NEAR_IDS ")"
+		  " UNION ALL SELECT r.plan_id FROM bdg.plan_recipient r WHERE r.unit_id = ANY (" LIST_NEAR_IDS ")")
+	LIST_KEYS("p", PLAN_FROM, PLAN_VISIBLE " AND ($4::text IS NULL OR u.code = $4::text)" PLAN_FILTERS)
 	PLAN_LIST_PAGE,
 	10,
 };

@@ -6,21 +6,40 @@
 
 #include "ctx.h"
 
-/* Lists whose rows the caller reads by unit (plans, reports, activities) take one of
- * two ways to a page, chosen as the statement runs. A statement defines
- * the CTEs `near` (the units whose rows the caller reads, capped at
- * LIST_NEAR_MAX + 1) and `cand` (their rows after the cursor, through the
- * indexes by unit, capped at LIST_CAND_MAX + 1, and empty when near is
- * over its cap); LIST_WALK then says whether to walk all rows in id order
- * instead, checking each (a caller who reads most of them: the walk stops
- * at the page's end), or to sort the page from cand (a commune clerk: a
- * walk read every row in the database for a page of three). Each way is a
- * branch under a one-time filter on walk.yes. */
+/* Lists whose rows the caller reads by unit (plans, reports, activities)
+ * take one of two ways to a page, chosen as the statement runs. A
+ * statement names, after its CTE `actor` (the caller's path):
+ *   LIST_NEAR(cond)   the units n whose rows the caller reads by place
+ *                     (cond), at most LIST_NEAR_MAX + 1 of them;
+ *   LIST_CAND(rows)   the ids those units' rows have (rows: a query of
+ *                     one column `id` through the indexes by unit, over
+ *                     LIST_NEAR_IDS), after the cursor $2, at most
+ *                     LIST_CAND_MAX + 1; none when near is over its cap;
+ *                     then `walk`: whether either cap was passed;
+ *   LIST_KEYS(x, from, where)  the page's keys `k`: either all rows x in
+ *                     id order, each checked by where (a caller who reads
+ *                     most of them: the walk stops at the page's end), or
+ *                     those of cand (a commune clerk: a walk read every row
+ *                     in the database for a page of three). Each way is a
+ *                     branch under a one-time filter on walk.yes; where
+ *                     ends with the page's ORDER BY and LIMIT. */
 #define LIST_NEAR_MAX "2000"
 #define LIST_CAND_MAX "5000"
-#define LIST_WALK \
+#define LIST_NEAR_IDS "ARRAY(SELECT id FROM near)"
+#define LIST_NEAR(cond) \
+	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor WHERE " cond \
+	"   LIMIT " LIST_NEAR_MAX " + 1),"
+#define LIST_CAND(rows) \
+	" cand AS MATERIALIZED (SELECT x.id FROM (" rows ") x" \
+	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)" \
+	"   LIMIT " LIST_CAND_MAX " + 1)," \
 	" walk AS MATERIALIZED (SELECT (SELECT count(*) > " LIST_NEAR_MAX " FROM near)" \
 	"   OR (SELECT count(*) > " LIST_CAND_MAX " FROM cand) AS yes),"
+#define LIST_KEYS(x, from, where) \
+	" keys AS ((SELECT " x ".id AS k " from " WHERE (SELECT yes FROM walk) AND " where ")" \
+	"  UNION ALL" \
+	"  (SELECT " x ".id " from " WHERE NOT (SELECT yes FROM walk)" \
+	"   AND " x ".id = ANY (ARRAY(SELECT id FROM cand)) AND " where ")),"
 
 /* A list statement returns one row: (items JSON array text, next key text
  * or NULL). *items is malloc'd; next gets "" when there is no next page. */

@@ -104,7 +104,7 @@ static const struct db_stmt st_probe = {
 
 /* $1 actor, $2 after id, $3 limit+1, $4 plan, $5 unit, $6 under, $7 period,
  * $8 status, $9 overdue, $10 as_of, $11 q. The page's keys come one of two
- * ways (LIST_WALK in query.h): "near" is the caller's subtree, "cand" the
+ * ways (LIST_KEYS in query.h): "near" is the caller's subtree, "cand" the
  * reports of those units and the reports addressed to them
  * (report_unit_period_idx, report_to_unit_idx): a commune's list walked
  * every report in the database, calling bdg.report_visible on each
@@ -126,18 +126,10 @@ static const struct db_stmt st_list = {
 	"report_list",
 	"WITH actor AS MATERIALIZED (SELECT bdg.unit_path($1::text) AS path),"
 	" under AS (SELECT u.path FROM bdg.unit u WHERE u.code = $6::text),"
-	" near AS MATERIALIZED (SELECT n.id FROM bdg.unit n, actor WHERE n.path <@ actor.path"
-	"   LIMIT " LIST_NEAR_MAX " + 1),"
-	" cand AS MATERIALIZED (SELECT x.id FROM (SELECT q.id FROM bdg.report q"
-	"     WHERE q.unit_id = ANY (ARRAY(SELECT id FROM near))"
-	"     UNION ALL SELECT q.id FROM bdg.report q WHERE q.to_unit_id = ANY (ARRAY(SELECT id FROM near))) x"
-	"   WHERE (SELECT count(*) <= " LIST_NEAR_MAX " FROM near) AND x.id > coalesce($2::bigint, 0)"
-	"   LIMIT " LIST_CAND_MAX " + 1),"
-	LIST_WALK
-	" keys AS ((SELECT r.id AS k FROM bdg.report r, actor WHERE (SELECT yes FROM walk) AND" REPORT_LIST_WHERE ")"
-	"  UNION ALL"
-	"  (SELECT r.id FROM bdg.report r, actor WHERE NOT (SELECT yes FROM walk)"
-	"   AND r.id = ANY (ARRAY(SELECT id FROM cand)) AND" REPORT_LIST_WHERE ")),"
+	LIST_NEAR("n.path <@ actor.path")
+	LIST_CAND("SELECT q.id FROM bdg.report q WHERE q.unit_id = ANY (" LIST_NEAR_IDS ")"
+		  " UNION ALL SELECT q.id FROM bdg.report q WHERE q.to_unit_id = ANY (" LIST_NEAR_IDS ")")
+	LIST_KEYS("r", "FROM bdg.report r, actor", REPORT_LIST_WHERE)
 	" page AS (SELECT keys.k, bdg.report_doc(r) AS doc, row_number() OVER (ORDER BY keys.k) AS rn"
 	"   FROM keys JOIN bdg.report r ON r.id = keys.k)"
 	" SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn < $3::int), '[]')::text,"

@@ -326,6 +326,7 @@ export async function listAll(path, tok, limit = 500) {
     const sep = path.includes('?') ? '&' : '?';
     const res = await api('GET', `${path}${sep}limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
     assert.equal(res.status, 200, res.text);
+    assert.ok(res.body.items.length <= limit, `a page holds at most limit=${limit} items`);
     items.push(...res.body.items);
     pages++;
     if (!res.body.next) break;

@@ -25,7 +25,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 
-import { adminOf, api, createUnit, newPrefix, token } from './lib.mjs';
+import { adminOf, api, createUnit, listAll, newPrefix, token } from './lib.mjs';
 import { fileReport, makePlan, psql } from './reports_lib.mjs';
 
 let P, Q, X, Y, plans, reports, acts, ledByX;
@@ -65,17 +65,7 @@ COMMIT;\n`, { lead: X, a: String(ledByX) });
 
 async function all(path, unit) {
   const tok = token({ unit, role: 'viewer', sub: `list-${unit}` });
-  const ids = [];
-  let after = null;
-  for (let pages = 0; ; pages++) {
-    assert.ok(pages < 50, 'paging ends');
-    const res = await api('GET', `${path}?limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`, { token: tok });
-    assert.equal(res.status, 200, res.text);
-    assert.ok(res.body.items.length <= 2);
-    ids.push(...res.body.items.map((x) => x.id));
-    if (!res.body.next) break;
-    after = res.body.next;
-  }
+  const ids = (await listAll(path, tok, 2)).items.map((x) => x.id);
   assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in id order');
   assert.equal(new Set(ids).size, ids.length, 'each plan once');
   return ids;

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "linelog.h"
 #include "migrate.h"
 #include "pgembed.h"
 #include "ratelimit.h"
@@ -356,10 +357,15 @@ static int cmd_serve(struct bdg_config *cfg, int argc, char **argv)
 	opts[o++] = "access_control_allow_methods"; opts[o++] = "";
 	opts[o++] = "access_control_allow_headers"; opts[o++] = "";
 	opts[o] = NULL;
+	/* The access log's writer, started after the signal mask is set (it
+	 * inherits it); 256 KB holds a few hundred lines per write(2). */
+	if (strcmp(cfg->log_level, "quiet") != 0 && !(srv->access = linelog_open(STDOUT_FILENO, 256 * 1024)))
+		die("cannot start the access log's writer");
 	memset(&cb, 0, sizeof cb);
 	cb.log_message = log_message;
 	ctx = mg_start(&cb, NULL, opts);
 	if (!ctx) {
+		linelog_close(srv->access);
 		db_pool_free(srv->pool);
 		pgembed_stop(&pg);
 		die("cannot listen on %s (in use, or not an address of this machine)", cfg->listen);
@@ -376,6 +382,7 @@ static int cmd_serve(struct bdg_config *cfg, int argc, char **argv)
 		usleep(10000);
 	mg_stop(ctx);
 	mg_exit_library();
+	linelog_close(srv->access);             /* every request's line is written */
 	if (srv->read_pool != srv->pool)
 		db_pool_free(srv->read_pool);
 	db_pool_free(srv->pool);

@@ -19,6 +19,7 @@ struct server {
 	struct db_pool *read_pool;       /* == pool unless BDG_DATABASE_READ_URL */
 	struct bdg_auth *auth;
 	struct ratelimit *rl;
+	struct linelog *access;          /* the access log on stdout, NULL when quiet */
 	const struct route *const *tables; /* NULL-terminated list of route tables */
 	atomic_long requests;
 	atomic_long status_2xx, status_3xx, status_4xx, status_5xx;

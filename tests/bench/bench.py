@@ -51,22 +51,37 @@ def c_strings(text, macros):
     return "".join(out)
 
 
+def preprocessed(path):
+    """path run through the C preprocessor (every macro expanded), for
+    statements built with function-like macros (lib/query.h's LIST_*)."""
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+    out = subprocess.run(["cc", "-E", "-P", "-I", os.path.join(root, "lib"), "-I", "/usr/include/postgresql", path],
+                         check=True, capture_output=True, text=True)
+    return out.stdout
+
+
 def stmt(path, name, raw=False):
     src = open(path, encoding="utf-8").read()
-    macros = {}
-    for m in re.finditer(r"^#define\s+([A-Za-z_][A-Za-z0-9_]*)[ \t]+((?:.*\\\n)*.*)$", src, re.M):
+    for attempt in (0, 1):
+        macros = {}
+        for m in re.finditer(r"^#define\s+([A-Za-z_][A-Za-z0-9_]*)[ \t]+((?:.*\\\n)*.*)$", src, re.M):
+            try:
+                macros[m.group(1)] = c_strings(m.group(2).replace("\\\n", " "), macros)
+            except ValueError:
+                pass
+        m = re.search(r'\{\s*"%s",((?:\s*(?:%s|[A-Za-z_][A-Za-z0-9_]*))+)\s*,\s*(\d+)\s*,?\s*\}'
+                      % (re.escape(name), STR), src)
+        if not m:
+            sys.exit("bench.py: no statement %s in %s" % (name, path))
         try:
-            macros[m.group(1)] = c_strings(m.group(2).replace("\\\n", " "), macros)
-        except ValueError:
-            pass
-    m = re.search(r'\{\s*"%s",((?:\s*(?:%s|[A-Za-z_][A-Za-z0-9_]*))+)\s*,\s*(\d+)\s*,?\s*\}'
-                  % (re.escape(name), STR), src)
-    if not m:
-        sys.exit("bench.py: no statement %s in %s" % (name, path))
-    try:
-        sql = c_strings(m.group(1), macros)
-    except ValueError as e:
-        sys.exit("bench.py: statement %s in %s uses %s, which is not a string macro" % (name, path, e))
+            sql = c_strings(m.group(1), macros)
+            break
+        except ValueError as e:
+            if attempt:
+                sys.exit("bench.py: statement %s in %s uses %s, which is not a string macro" % (name, path, e))
+            src = preprocessed(path)
     if raw:
         print(sql)
         return

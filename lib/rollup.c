@@ -31,10 +31,10 @@
  * days_late, accepted_at) where status is 'missing' when there is no
  * report and ord ranks the reporting entry by (due_on, period, plan): the
  * order of the lists is (ord, unit), an integer and one text instead of
- * four keys; unit codes compare byte by byte (COLLATE "C": the embedded
- * cluster's C.UTF-8 gives the same order, at a tenth of the cost of a
- * strcoll per comparison, and a cluster of another locale the same order
- * as the embedded one). Totals count the rows once, grouped by status. Built as
+ * four keys. Unit codes compare byte by byte (COLLATE "C"): the embedded
+ * cluster's C.UTF-8 gives the same order, but through a strcoll() per
+ * comparison, and a cluster of another locale gives the embedded one's
+ * order too. Totals count the rows once, grouped by status. Built as
  * json, not jsonb (ten thousand rows are concatenated, never re-parsed),
  * and each list as json_agg of the rows of a sorted subquery (the column
  * names are the keys): half the cost of json_build_object per row. */

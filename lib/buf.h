@@ -1,5 +1,5 @@
 /* buf.h: a growable byte buffer for assembling responses (HTML documents,
- * CSV, NDJSON), with HTML and CSV escaping. */
+ * CSV, NDJSON), with HTML and CSV escaping; and writing bytes out whole. */
 #ifndef BDG_BUF_H
 #define BDG_BUF_H
 
@@ -21,5 +21,9 @@ void buf_csv(struct buf *b, const char *s, char sep);
 /* Take the data (caller frees); the buffer is empty after. */
 char *buf_take(struct buf *b);
 void buf_free(struct buf *b);
+
+/* Write all n bytes of p to fd, again after a short write or EINTR:
+ * 0, or -1 when the descriptor takes no more (errno says why). */
+int write_all(int fd, const char *p, size_t n);
 
 #endif

@@ -8,12 +8,13 @@
  * it saves. */
 #include "linelog.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "buf.h"
 
 #define LINELOG_GATHER_NS 1000000
 
@@ -30,19 +31,6 @@ struct linelog {
 	int stop;
 	pthread_t writer;
 };
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;         /* nowhere to write to: the lines are dropped */
-		p += w;
-		n -= (size_t)w;
-	}
-}
 
 static void *writer(void *arg)
 {
@@ -74,7 +62,7 @@ static void *writer(void *arg)
 		l->busy = 1;
 		pthread_cond_broadcast(&l->room);
 		pthread_mutex_unlock(&l->mu);
-		write_all(l->fd, buf, n);
+		(void)write_all(l->fd, buf, n);  /* nowhere to write to: dropped */
 		pthread_mutex_lock(&l->mu);
 		l->spare = buf;
 		l->busy = 0;
@@ -82,6 +70,17 @@ static void *writer(void *arg)
 	}
 	pthread_mutex_unlock(&l->mu);
 	return NULL;
+}
+
+/* Free l (its writer stopped, or never started). */
+static void destroy(struct linelog *l)
+{
+	pthread_cond_destroy(&l->room);
+	pthread_cond_destroy(&l->more);
+	pthread_mutex_destroy(&l->mu);
+	free(l->fill);
+	free(l->spare);
+	free(l);
 }
 
 struct linelog *linelog_open(int fd, size_t cap)
@@ -98,12 +97,7 @@ struct linelog *linelog_open(int fd, size_t cap)
 	pthread_cond_init(&l->more, NULL);
 	pthread_cond_init(&l->room, NULL);
 	if (!l->fill || !l->spare || pthread_create(&l->writer, NULL, writer, l) != 0) {
-		pthread_cond_destroy(&l->room);
-		pthread_cond_destroy(&l->more);
-		pthread_mutex_destroy(&l->mu);
-		free(l->fill);
-		free(l->spare);
-		free(l);
+		destroy(l);
 		return NULL;
 	}
 	return l;
@@ -117,7 +111,7 @@ void linelog_put(struct linelog *l, const char *line, size_t n)
 		 * appended before it is written, so that the order holds. */
 		while (l->len > 0 || l->busy)
 			pthread_cond_wait(&l->room, &l->mu);
-		write_all(l->fd, line, n);
+		(void)write_all(l->fd, line, n);
 		pthread_mutex_unlock(&l->mu);
 		return;
 	}
@@ -141,10 +135,5 @@ void linelog_close(struct linelog *l)
 	pthread_cond_signal(&l->more);
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->writer, NULL);
-	pthread_cond_destroy(&l->room);
-	pthread_cond_destroy(&l->more);
-	pthread_mutex_destroy(&l->mu);
-	free(l->fill);
-	free(l->spare);
-	free(l);
+	destroy(l);
 }
